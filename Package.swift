@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ManualBot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "manualbot", targets: ["ManualBot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // poppler-glib, the C PDF library, through a shim header.
+        .systemLibrary(
+            name: "CPoppler",
+            pkgConfig: "poppler-glib",
+            providers: [.apt(["libpoppler-glib-dev"])]
+        ),
+        // OpenSSL's libcrypto (SHA-256, HMAC), instead of compiling another copy of BoringSSL.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "PDFIngest",
+            dependencies: ["CPoppler", "CCrypto"]
+        ),
+        .target(
+            name: "Retrieval",
+            dependencies: [
+                "PDFIngest",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "Retrieval",
+                "PDFIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "ManualBot",
+            dependencies: [
+                "HTTPServer",
+                "Retrieval",
+                "PDFIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ManualBotTests",
+            dependencies: [
+                "HTTPServer",
+                "Retrieval",
+                "PDFIngest",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

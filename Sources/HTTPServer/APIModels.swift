@@ -1,0 +1,92 @@
+// Request and response bodies of the HTTP API (names as in the contract).
+import Foundation
+
+struct ChatRequest: Decodable {
+    var userId: String?
+    var sessionId: String?
+    var message: String
+    var customerAttributes: [String: JSONValue]?
+
+    enum CodingKeys: String, CodingKey { case userId, sessionId, message, customerAttributes }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // The frontend sends ids as strings; numbers are accepted too.
+        userId = try container.decodeIfPresent(JSONValue.self, forKey: .userId)?.text
+        sessionId = try container.decodeIfPresent(JSONValue.self, forKey: .sessionId)?.text
+        message = try container.decode(String.self, forKey: .message)
+        customerAttributes = try container.decodeIfPresent([String: JSONValue].self, forKey: .customerAttributes)
+    }
+}
+
+struct ChatSource: Encodable {
+    var type = "manual"
+    var source: String
+    var score: Double
+    var page: Int
+    var snippet: String
+}
+
+struct ChatResponse: Encodable {
+    var reply: String
+    var sources: [ChatSource]
+    var mode = "extractive"
+}
+
+struct DocumentSummary: Encodable {
+    var id: Int64
+    var file: String
+    var source: String
+    var title: String?
+    var pages: Int
+    var chunks: Int
+    var ocrPages: Int
+    var status: String
+    var reason: String?
+    var sha256: String
+    var indexedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, file, source, title, pages, chunks, ocrPages = "ocr_pages", status, reason, sha256, indexedAt = "indexed_at"
+    }
+}
+
+struct ErrorBody: Encodable {
+    var detail: String
+}
+
+/// Any JSON value, for fields the service accepts but does not interpret.
+enum JSONValue: Codable, Sendable {
+    case string(String), number(Double), bool(Bool), object([String: JSONValue]), array([JSONValue]), null
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .null: try container.encodeNil()
+        }
+    }
+
+    var text: String? {
+        switch self {
+        case .string(let value): value
+        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .bool(let value): String(value)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,102 @@
+// The HTTP API: root, health, chat and the document list, with the contract's paths and bodies.
+import Foundation
+import Hummingbird
+import Retrieval
+
+public func buildRouter(service: ManualService, settings: Settings) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: DetailErrorMiddleware())
+
+    router.get("/") { _, _ in
+        JSONBody.response(["status": "ok", "service": "gaekdam-ai-bot"])
+    }
+
+    router.get("/api/v1/health") { _, _ in
+        try await health(service: service)
+    }
+
+    router.post("/api/v1/chat") { request, context in
+        var request = request
+        let chat = try await decodeChat(&request, limit: settings.maxJSONBodyBytes)
+        let hits = try await service.index.search(chat.message, limit: 5)
+        let reply = service.answer.reply(to: chat.message, hits: hits)
+        context.logger.debug("chat answered", metadata: ["hits": "\(hits.count)"])
+        let sources = hits.map {
+            ChatSource(source: $0.fileName, score: ($0.score * 1000).rounded() / 1000, page: $0.page, snippet: snippet($0.text))
+        }
+        return JSONBody.response(ChatResponse(reply: reply, sources: sources))
+    }
+
+    router.get("/api/v1/docs") { _, _ in
+        let documents = try await service.index.documents().map { record in
+            DocumentSummary(id: record.id ?? 0, file: record.fileName, source: record.source, title: record.title,
+                            pages: record.pages, chunks: record.chunks, ocrPages: record.ocrPages, status: record.status.rawValue,
+                            reason: record.reason, sha256: record.sha256, indexedAt: record.indexedAt)
+        }
+        return JSONBody.response(DocumentList(documents: documents, count: documents.count))
+    }
+
+    return router
+}
+
+struct DocumentList: Encodable {
+    var documents: [DocumentSummary]
+    var count: Int
+}
+
+struct HealthBody: Encodable {
+    var status = "ok"
+    var service = "gaekdam-ai-bot"
+    var documents: Int
+    var chunks: Int
+    var pages: Int
+    var failed: Int
+    var ingest: IngestStatus
+}
+
+/// Cheap: one aggregate query on the index and the in-memory ingest state; never waits on ingest.
+func health(service: ManualService) async throws -> Response {
+    let stats = try await service.index.stats()
+    let ingest = await service.ingestStatus()
+    return JSONBody.response(HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages,
+                                        failed: stats.failed, ingest: ingest))
+}
+
+/// Reads and validates a chat body: too large → 413, not JSON → 400, no usable message → 422.
+func decodeChat(_ request: inout Request, limit: Int) async throws -> ChatRequest {
+    let body: ByteBuffer
+    do {
+        body = try await request.collectBody(upTo: limit)
+    } catch let error as HTTPError where error.status == .contentTooLarge {
+        throw APIError(.contentTooLarge, "Request body too large (limit \(limit / 1024) KB)")
+    }
+    let data = Data(buffer: body)
+    guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+        throw APIError(.badRequest, "Malformed JSON body")
+    }
+    let chat: ChatRequest
+    do {
+        chat = try JSONDecoder().decode(ChatRequest.self, from: data)
+    } catch let DecodingError.keyNotFound(key, _) {
+        throw APIError(.unprocessableContent, "Field required: \(key.stringValue)")
+    } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+        let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+        throw APIError(.unprocessableContent, field.isEmpty ? "Body must be a JSON object" : "Invalid value for field: \(field)")
+    } catch {
+        throw APIError(.unprocessableContent, "Invalid request body")
+    }
+    guard !chat.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        throw APIError(.unprocessableContent, "message must not be empty")
+    }
+    return chat
+}
+
+/// The passage as one line, cut to a preview length at a word boundary.
+func snippet(_ text: String, limit: Int = 300) -> String {
+    let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    guard flat.count > limit else { return flat }
+    let window = flat.prefix(limit)
+    let cut = window.lastIndex(of: " ") ?? window.endIndex
+    return String(window[..<cut]) + "…"
+}

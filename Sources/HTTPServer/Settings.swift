@@ -1,0 +1,57 @@
+// Service configuration, read from the environment (names from the contract and the README).
+import Foundation
+import Logging
+
+public struct Settings: Sendable {
+    public var host = "0.0.0.0"
+    public var port = 9000
+    public var dataDirectory = "./data"
+    /// Folder of manuals indexed at start-up; the repo's own sample manuals by default.
+    public var manualsDirectory = "./samples/manuals"
+    public var logLevel = Logger.Level.info
+    /// Largest JSON body accepted on the chat endpoint.
+    public var maxJSONBodyBytes = 64 * 1024
+    /// Longest extractive reply, in characters.
+    public var answerMaxCharacters = 700
+    /// Wall-clock limit for parsing one document in its child process.
+    public var parseTimeoutSeconds = 120
+    public var parseMemoryMB = 1024
+    public var parseWorkers = 2
+    /// The `manualbot` binary that runs `extract` children; the running binary by default.
+    public var extractorExecutable: String? = nil
+
+    public init() {}
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+        var settings = Settings()
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = environment[name], !raw.isEmpty else { return nil }
+            guard let value = Int(raw), range.contains(value) else {
+                throw SettingsError(message: "\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(raw)\"")
+            }
+            return value
+        }
+        if let host = environment["HOST"], !host.isEmpty { settings.host = host }
+        if let port = try integer("PORT", 0...65535) { settings.port = port }
+        if let dir = environment["DATA_DIR"], !dir.isEmpty { settings.dataDirectory = dir }
+        if let dir = environment["MANUALS_DIR"], !dir.isEmpty { settings.manualsDirectory = dir }
+        if let raw = environment["LOG_LEVEL"], !raw.isEmpty {
+            guard let level = Logger.Level(rawValue: raw.lowercased()) ?? (raw.lowercased() == "warn" ? .warning : nil) else {
+                throw SettingsError(message: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical, got \"\(raw)\"")
+            }
+            settings.logLevel = level
+        }
+        if let value = try integer("ANSWER_MAX_CHARS", 120...10_000) { settings.answerMaxCharacters = value }
+        if let value = try integer("PARSE_TIMEOUT_SECONDS", 1...3600) { settings.parseTimeoutSeconds = value }
+        if let value = try integer("PARSE_MEMORY_MB", 64...65536) { settings.parseMemoryMB = value }
+        if let value = try integer("PARSE_WORKERS", 1...64) { settings.parseWorkers = value }
+        return settings
+    }
+
+    public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("manualbot.sqlite") }
+}
+
+public struct SettingsError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,119 @@
+// The `manualbot` command: serve the API, ingest manuals, ask a question offline, or parse one
+// file as the isolated child process of an ingest.
+import ArgumentParser
+import Foundation
+import HTTPServer
+import Logging
+import PDFIngest
+import Retrieval
+
+@main
+struct ManualBot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manualbot",
+        abstract: "Answers hotel staff questions from PDF manuals, citing file and page.",
+        subcommands: [Serve.self, Ingest.self, Ask.self, Extract.self])
+}
+
+/// Logging to stdout as JSON lines, at the configured level.
+func bootstrapLogging(level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+    return Logger(label: "manualbot")
+}
+
+func loadSettings() throws -> Settings {
+    do {
+        return try Settings.fromEnvironment()
+    } catch {
+        throw ValidationError("configuration: \(error)")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API (HOST, PORT, DATA_DIR, MANUALS_DIR, LOG_LEVEL from the environment).")
+
+    func run() async throws {
+        let settings = try loadSettings()
+        let logger = bootstrapLogging(level: settings.logLevel)
+        let service = try makeService(settings: settings)
+        let app = buildApplication(settings: settings, service: service, logger: logger) { port in
+            logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "manuals": "\(settings.manualsDirectory)"])
+        }
+        try await app.runService()
+    }
+}
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Index manual folders into DATA_DIR's index, offline; exits non-zero when a file fails.")
+
+    @Argument(help: "Folders of .pdf/.txt manuals.")
+    var paths: [String]
+
+    func run() async throws {
+        let settings = try loadSettings()
+        let service = try makeService(settings: settings)
+        var failures = 0
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("\(path) is not a folder")
+            }
+            let report = try await service.ingestor.sync(folder: path) { progress in
+                let rate = progress.elapsed > 0 ? Double(progress.pages) / progress.elapsed : 0
+                FileHandle.standardError.write(Data(String(format: "\r%d/%d files, %d pages, %.0f pages/s",
+                                                           progress.filesDone, progress.filesTotal, progress.pages, rate).utf8))
+            }
+            FileHandle.standardError.write(Data("\n".utf8))
+            print(String(format: "%@: %d added, %d updated, %d removed, %d unchanged, %d failed, %d pages in %.2f s",
+                         path, report.added.count, report.updated.count, report.removed.count, report.unchanged,
+                         report.failed.count, report.pages, report.seconds))
+            for (file, reason) in report.failed.sorted(by: { $0.key < $1.key }) {
+                print("  failed: \(file): \(reason)")
+            }
+            failures += report.failed.count
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+struct Ask: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Answer one question from DATA_DIR's index, offline.")
+
+    @Argument(help: "The question, e.g. \"노쇼 고객 환불 어떻게 해요?\"")
+    var question: String
+
+    @Option(help: "How many sources to show.")
+    var k = 5
+
+    func run() async throws {
+        let settings = try loadSettings()
+        let index = try ManualIndex(path: settings.databasePath)
+        let hits = try await index.search(question, limit: k)
+        print(ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters).reply(to: question, hits: hits))
+        if !hits.isEmpty { print("") }
+        for (rank, hit) in hits.enumerated() {
+            print(String(format: "%d. %@ p.%d  score %.3f  coverage %.2f", rank + 1, hit.fileName, hit.page, hit.score, hit.coverage))
+        }
+    }
+}
+
+struct Extract: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parse one PDF or text file and print its pages as JSON (the isolated parse worker).")
+
+    @Argument(help: "The file to parse.")
+    var file: String
+
+    @Option(help: "Address-space limit for this process, in MB.")
+    var maxMemoryMb = 1024
+
+    @Option(help: "CPU-time limit for this process, in seconds.")
+    var maxCpuSeconds = 120
+
+    func run() throws {
+        let status = ExtractWorker.runChild(path: file, limits: .init(memoryBytes: maxMemoryMb << 20, cpuSeconds: maxCpuSeconds))
+        if status != 0 { throw ExitCode(status) }
+    }
+}

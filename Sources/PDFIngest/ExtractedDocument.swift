@@ -1,0 +1,45 @@
+// The result of parsing one PDF or text manual: its pages' text, in order, plus metadata.
+import Foundation
+
+public struct ExtractedDocument: Codable, Sendable, Equatable {
+    /// Page texts, NFC-normalised; `pages[0]` is page 1.
+    public var pages: [String]
+    public var title: String?
+    public var metadata: [String: String]
+    /// 1-based numbers of pages whose text layer is missing or unreadable (scans, broken fonts).
+    public var pagesNeedingOCR: [Int]
+
+    public init(pages: [String], title: String? = nil, metadata: [String: String] = [:], pagesNeedingOCR: [Int]? = nil) {
+        self.pages = pages
+        self.title = title
+        self.metadata = metadata
+        self.pagesNeedingOCR = pagesNeedingOCR ?? pages.indices.filter { TextQuality.needsOCR($0 < pages.count ? pages[$0] : "") }.map { $0 + 1 }
+    }
+
+    public var pageCount: Int { pages.count }
+
+    /// True when no page holds readable text: the document is a scan or its fonts are unusable.
+    public var hasNoText: Bool { pagesNeedingOCR.count == pages.count }
+}
+
+/// Why a document could not be parsed. `reason` is shown to users as is.
+public struct ExtractionError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Codable, Sendable {
+        case empty, notPDF, encrypted, damaged, noText, timeout, crashed, resourceLimit, tooLarge, unreadable, invalidText
+    }
+
+    public var kind: Kind
+    public var reason: String
+
+    public init(_ kind: Kind, _ reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+
+    public static let empty = ExtractionError(.empty, "empty file (0 bytes)")
+    public static let notPDF = ExtractionError(.notPDF, "not a PDF: the file does not start with %PDF-")
+    public static let encrypted = ExtractionError(.encrypted, "encrypted PDF: it needs a password to open")
+    public static let invalidText = ExtractionError(.invalidText, "text file is not valid UTF-8")
+}

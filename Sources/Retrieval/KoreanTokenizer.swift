@@ -1,0 +1,174 @@
+// Turns Korean (and mixed Latin/digit) text into search terms. Written by hand: no Korean
+// morphological analyser exists for Swift here, and SQLite's trigram tokenizer cannot match the
+// 2-syllable nouns that carry most Korean meaning.
+//
+// Scheme: NFKC + lower case; a Hangul word loses a trailing particle or verb ending
+// ("환불은" → "환불", "처리하나요" → "처리"), then yields syllable bigrams ("체크아웃" → 체크, 크아,
+// 아웃), so spacing variants and compounds still meet; a one-syllable word yields itself.
+// Latin and digit words are kept whole ("vip", "1330"), and "Wi-Fi" also gives "wifi".
+import Foundation
+
+public struct KoreanTokenizer: Sendable {
+    public init() {}
+
+    /// Terms for indexing a passage; the order follows the text.
+    public func terms(_ text: String) -> [String] {
+        var result: [String] = []
+        for word in Self.words(text) {
+            emit(word, into: &result)
+        }
+        return result
+    }
+
+    /// Terms for a question: like `terms`, minus question filler words ("어떻게", "하나요", "뭐").
+    public func queryTerms(_ text: String) -> [String] {
+        var result: [String] = []
+        for word in Self.words(text) {
+            if case .hangul(let syllables) = word {
+                let stem = Self.stripSuffix(syllables)
+                if Self.queryStopWords.contains(String(String.UnicodeScalarView(stem))) { continue }
+                if Self.queryStopWords.contains(String(String.UnicodeScalarView(syllables))) { continue }
+            }
+            emit(word, into: &result)
+        }
+        return result
+    }
+
+    enum Word: Equatable {
+        case hangul([Unicode.Scalar])
+        case han([Unicode.Scalar])
+        case latin(String, parts: [String])
+    }
+
+    func emit(_ word: Word, into result: inout [String]) {
+        switch word {
+        case .hangul(let syllables):
+            Self.appendGrams(of: Self.stripSuffix(syllables), into: &result)
+        case .han(let characters):
+            Self.appendGrams(of: characters, into: &result)
+        case .latin(let whole, let parts):
+            if parts.count > 1 {
+                for part in parts where Self.keepsLatin(part) { result.append(part) }
+            }
+            if Self.keepsLatin(whole) { result.append(whole) }
+        }
+    }
+
+    static func keepsLatin(_ word: String) -> Bool {
+        word.count >= 2 || word.first?.isNumber == true
+    }
+
+    static func appendGrams(of scalars: [Unicode.Scalar], into result: inout [String]) {
+        if scalars.count == 1 {
+            result.append(String(Character(scalars[0])))
+            return
+        }
+        guard scalars.count >= 2 else { return }
+        for index in 0..<(scalars.count - 1) {
+            var gram = String.UnicodeScalarView()
+            gram.append(scalars[index])
+            gram.append(scalars[index + 1])
+            result.append(String(gram))
+        }
+    }
+
+    // MARK: - Splitting
+
+    enum ScalarClass { case hangul, han, latin, joiner, separator }
+
+    static func classify(_ scalar: Unicode.Scalar) -> ScalarClass {
+        switch scalar.value {
+        case 0xAC00...0xD7A3: return .hangul
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF: return .han
+        case 0x30...0x39, 0x61...0x7A: return .latin
+        case 0x2D, 0x2E, 0x2F, 0x26, 0x5F: return .joiner  // - . / & _
+        default:
+            return scalar.properties.isAlphabetic && scalar.value < 0x3000 ? .latin : .separator
+        }
+    }
+
+    /// Splits normalised text into words: runs of one script; joiners inside Latin runs keep the
+    /// run together ("wi-fi", "3.5", "f&b") and record its parts.
+    static func words(_ text: String) -> [Word] {
+        let normalised = text.precomposedStringWithCompatibilityMapping.lowercased()
+        var words: [Word] = []
+        var current: [Unicode.Scalar] = []
+        var currentClass = ScalarClass.separator
+        var latinParts: [String] = []
+        var latinPart = String.UnicodeScalarView()
+
+        func flush() {
+            switch currentClass {
+            case .hangul where !current.isEmpty: words.append(.hangul(current))
+            case .han where !current.isEmpty: words.append(.han(current))
+            case .latin where !current.isEmpty:
+                if !latinPart.isEmpty { latinParts.append(String(latinPart)) }
+                let whole = String(String.UnicodeScalarView(current.filter { classify($0) == .latin }))
+                if !whole.isEmpty { words.append(.latin(whole, parts: latinParts)) }
+            default: break
+            }
+            current.removeAll(keepingCapacity: true)
+            latinParts.removeAll(keepingCapacity: true)
+            latinPart = String.UnicodeScalarView()
+            currentClass = .separator
+        }
+
+        let scalars = Array(normalised.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            var kind = classify(scalar)
+            if kind == .joiner {
+                // A joiner only joins Latin on both sides.
+                let next = index + 1 < scalars.count ? classify(scalars[index + 1]) : .separator
+                if currentClass == .latin, next == .latin {
+                    current.append(scalar)
+                    if !latinPart.isEmpty { latinParts.append(String(latinPart)) }
+                    latinPart = String.UnicodeScalarView()
+                    continue
+                }
+                kind = .separator
+            }
+            if kind != currentClass { flush() }
+            guard kind != .separator else { continue }
+            currentClass = kind
+            current.append(scalar)
+            if kind == .latin { latinPart.append(scalar) }
+        }
+        flush()
+        return words
+    }
+
+    // MARK: - Particles and endings
+
+    /// Trailing particles and verb endings, longest first. Stripped only when at least two
+    /// syllables remain, so that 2-syllable nouns ("추가", "정도") stay whole.
+    static let suffixes: [[Unicode.Scalar]] = [
+        "으로부터", "에서부터", "이라도", "에서는", "에서도", "에게는", "에게서", "으로는", "으로서", "으로써",
+        "이라는", "이라고", "하세요", "하나요", "합니까", "하려면", "하려고", "되나요", "됩니다", "습니다", "입니다",
+        "인가요", "있나요", "없나요", "해주세요", "해야", "해요", "하면", "해서", "하여", "하는", "하고", "했을", "할때",
+        "에서", "에게", "으로", "까지", "부터", "처럼", "보다", "이나", "이랑", "한테", "라고", "라는", "되는", "되면",
+        "시오", "세요", "나요", "은", "는", "이", "가", "을", "를", "에", "의", "로", "와", "과", "도", "만", "요", "한", "할",
+    ].map { Array(($0 as String).unicodeScalars) }.sorted { $0.count > $1.count }
+
+    static func stripSuffix(_ word: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var stem = word
+        for _ in 0..<2 {
+            guard stem.count >= 3 else { break }
+            guard let suffix = suffixes.first(where: { stem.count - $0.count >= 2 && stem.ends(with: $0) }) else { break }
+            stem.removeLast(suffix.count)
+        }
+        return stem
+    }
+
+    /// Question filler: words that say "this is a question", not what it is about.
+    static let queryStopWords: Set<String> = [
+        "어떻게", "어떡해", "어떡하", "어케", "어떤", "어떻", "무엇", "무엇인", "뭐", "뭔", "뭐야", "뭐예", "뭔가", "알려", "알려줘",
+        "알려주", "궁금", "궁금해", "하나", "해야", "되나", "있나", "인가", "할까", "돼", "돼요", "되", "좀", "혹시",
+        "그냥", "제가", "저는", "우리", "방법", "경우", "어디", "언제", "무슨", "하", "해", "됩", "나", "해주",
+    ]
+}
+
+extension Array where Element == Unicode.Scalar {
+    func ends(with suffix: [Unicode.Scalar]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+    }
+}

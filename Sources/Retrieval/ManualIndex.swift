@@ -1,0 +1,174 @@
+// The SQLite index: documents, their page-tagged chunks, and an FTS5 table over our own
+// pre-tokenized terms (see KoreanTokenizer). A DatabasePool in WAL mode lets searches read
+// while an ingest writes; a document is replaced in one transaction, so a search sees the old
+// version or the new one, never half.
+import Foundation
+import GRDB
+import PDFIngest
+
+public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "documents"
+
+    public enum Status: String, Codable, Sendable { case done, failed, needsOCR = "needs_ocr" }
+
+    public var id: Int64?
+    /// Shown in citations: the file name without folders.
+    public var fileName: String
+    /// Identity of the document: a local path or an S3 key.
+    public var source: String
+    public var size: Int64
+    public var modifiedAt: Double
+    public var sha256: String
+    public var title: String?
+    public var pages: Int
+    public var chunks: Int
+    public var ocrPages: Int
+    public var status: Status
+    public var reason: String?
+    public var indexedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, fileName = "file_name", source, size, modifiedAt = "modified_at", sha256, title, pages, chunks
+        case ocrPages = "ocr_pages", status, reason, indexedAt = "indexed_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct IndexStats: Sendable, Equatable {
+    public var documents: Int
+    public var chunks: Int
+    public var pages: Int
+    public var failed: Int
+}
+
+public final class ManualIndex: Sendable {
+    let pool: DatabasePool
+    let tokenizer = KoreanTokenizer()
+
+    /// Opens (creating if needed) the index at `path`.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE documents (
+                    id INTEGER PRIMARY KEY,
+                    file_name TEXT NOT NULL,
+                    source TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL,
+                    modified_at REAL NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    title TEXT,
+                    pages INTEGER NOT NULL,
+                    chunks INTEGER NOT NULL,
+                    ocr_pages INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    reason TEXT,
+                    indexed_at TEXT NOT NULL
+                );
+                CREATE TABLE chunks (
+                    id INTEGER PRIMARY KEY,
+                    document_id INTEGER NOT NULL REFERENCES documents(id),
+                    page INTEGER NOT NULL,
+                    ordinal INTEGER NOT NULL,
+                    is_question INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    terms TEXT NOT NULL
+                );
+                CREATE INDEX chunks_document ON chunks(document_id);
+                CREATE VIRTUAL TABLE chunks_fts USING fts5(
+                    terms, content='chunks', content_rowid='id', tokenize='ascii', detail='column');
+                CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+                    INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
+                END;
+                CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+                    INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
+                END;
+                CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Writing
+
+    /// Replaces (or adds) the document at `record.source` with `chunks`, atomically.
+    @discardableResult
+    public func replace(_ record: DocumentRecord, chunks: [Chunk]) async throws -> DocumentRecord {
+        let rows = chunks.enumerated().map { ordinal, chunk in
+            (chunk, ordinal, tokenizer.terms(chunk.text).joined(separator: " "))
+        }
+        return try await pool.write { db in
+            try Self.deleteDocument(source: record.source, in: db)
+            var stored = record
+            stored.id = nil
+            stored.chunks = chunks.count
+            try stored.insert(db)
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO chunks(document_id, page, ordinal, is_question, text, terms) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for (chunk, ordinal, terms) in rows {
+                try statement.execute(arguments: [stored.id, chunk.page, ordinal, chunk.isQuestionBlock, chunk.text, terms])
+            }
+            return stored
+        }
+    }
+
+    /// Removes a document and its chunks; returns whether it existed.
+    @discardableResult
+    public func remove(source: String) async throws -> Bool {
+        try await pool.write { db in try Self.deleteDocument(source: source, in: db) }
+    }
+
+    static func deleteDocument(source: String, in db: Database) throws -> Bool {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM documents WHERE source = ?", arguments: [source]) else {
+            return false
+        }
+        try db.execute(sql: "DELETE FROM chunks WHERE document_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
+        return true
+    }
+
+    // MARK: - Reading
+
+    public func documents() async throws -> [DocumentRecord] {
+        try await pool.read { db in
+            try DocumentRecord.fetchAll(db, sql: "SELECT * FROM documents ORDER BY file_name, source")
+        }
+    }
+
+    public func document(source: String) async throws -> DocumentRecord? {
+        try await pool.read { db in
+            try DocumentRecord.fetchOne(db, sql: "SELECT * FROM documents WHERE source = ?", arguments: [source])
+        }
+    }
+
+    public func stats() async throws -> IndexStats {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS documents,
+                       coalesce(sum(chunks), 0) AS chunks,
+                       coalesce(sum(pages), 0) AS pages,
+                       coalesce(sum(status = 'failed'), 0) AS failed
+                FROM documents
+                """)!
+            return IndexStats(documents: row["documents"], chunks: row["chunks"], pages: row["pages"], failed: row["failed"])
+        }
+    }
+
+    public func integrityCheck() async throws -> String {
+        try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+    }
+}
