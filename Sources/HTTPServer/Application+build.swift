@@ -30,6 +30,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "manualbot"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
+    app.beforeServerStarts { await service.markStartupSyncPending() }
     app.addServices(StartupSyncService(service: service, logger: logger))
     return app
 }

@@ -40,6 +40,10 @@ public final class ManualService: Sendable {
 
     public func ingestStatus() async -> IngestStatus { await state.status }
 
+    /// Shows a sync as running from before the server accepts requests until the start-up
+    /// sync has finished, so that nobody reads "idle, 0 documents" as "done".
+    public func markStartupSyncPending() async { await state.markPending() }
+
     /// Waits until no sync is running (tests and the CLI use it).
     public func waitForIdle() async {
         while await state.status.running { try? await Task.sleep(for: .milliseconds(20)) }
@@ -56,7 +60,18 @@ public struct IngestStatus: Sendable, Codable {
 actor IngestState {
     var status = IngestStatus(running: false)
 
+    var pending = false
+
+    func markPending() {
+        pending = true
+        status.running = true
+    }
+
     func begin() -> Bool {
+        if pending {
+            pending = false
+            return true
+        }
         if status.running { return false }
         status.running = true
         return true

@@ -1,6 +1,7 @@
 // The HTTP API: root, health, chat and the document list, with the contract's paths and bodies.
 import Foundation
 import Hummingbird
+import NIOCore
 import Retrieval
 
 public func buildRouter(service: ManualService, settings: Settings) -> Router<BasicRequestContext> {
@@ -69,6 +70,8 @@ func decodeChat(_ request: inout Request, limit: Int) async throws -> ChatReques
     do {
         body = try await request.collectBody(upTo: limit)
     } catch let error as HTTPError where error.status == .contentTooLarge {
+        throw APIError(.contentTooLarge, "Request body too large (limit \(limit / 1024) KB)")
+    } catch is NIOTooManyBytesError {
         throw APIError(.contentTooLarge, "Request body too large (limit \(limit / 1024) KB)")
     }
     let data = Data(buffer: body)

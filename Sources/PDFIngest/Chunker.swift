@@ -133,7 +133,7 @@ public struct Chunker: Sendable {
     func mergeSmallNeighbours(_ chunks: [Chunk]) -> [Chunk] {
         var result: [Chunk] = []
         for chunk in chunks {
-            if let last = result.last, last.text.count < maxCharacters / 5,
+            if let last = result.last, !last.isQuestionBlock, last.text.count < maxCharacters / 5,
                last.text.count + chunk.text.count + 1 <= maxCharacters {
                 result[result.count - 1] = Chunk(page: chunk.page, text: last.text + "\n" + chunk.text,
                                                  isQuestionBlock: last.isQuestionBlock || chunk.isQuestionBlock)

@@ -22,16 +22,41 @@ public struct KoreanTokenizer: Sendable {
 
     /// Terms for a question: like `terms`, minus question filler words ("어떻게", "하나요", "뭐").
     public func queryTerms(_ text: String) -> [String] {
-        var result: [String] = []
+        weightedQueryTerms(text).map(\.term)
+    }
+
+    /// Query terms with how much each should count when judging whether a passage answers:
+    /// terms of predicate-looking words ("데리고", "와도", "가능한가요") count 0.3, since staff
+    /// phrase the verb freely while the manual's nouns carry the topic.
+    public func weightedQueryTerms(_ text: String) -> [(term: String, weight: Double)] {
+        var result: [(term: String, weight: Double)] = []
+        var seen = Set<String>()
         for word in Self.words(text) {
+            var weight = 1.0
             if case .hangul(let syllables) = word {
                 let stem = Self.stripSuffix(syllables)
                 if Self.queryStopWords.contains(String(String.UnicodeScalarView(stem))) { continue }
                 if Self.queryStopWords.contains(String(String.UnicodeScalarView(syllables))) { continue }
+                if Self.looksLikePredicate(syllables, stem: stem) { weight = 0.3 }
             }
-            emit(word, into: &result)
+            var terms: [String] = []
+            emit(word, into: &terms)
+            for term in terms where seen.insert(term).inserted {
+                result.append((term, weight))
+            }
         }
         return result
+    }
+
+    static let predicateEndings: Set<Unicode.Scalar> = ["고", "도", "면", "서", "요", "까", "죠", "니", "지", "게", "며", "데", "래", "다"]
+    static let nounMakingEndings: [[Unicode.Scalar]] = ["하세요", "하나요", "합니까", "해요", "하면", "해서", "하는", "하고", "해야", "해주세요", "하려면", "하려고", "되나요", "됩니다"]
+        .map { Array(($0 as String).unicodeScalars) }
+
+    /// A word ending like a verb or adjective, unless what was stripped was 하다/되다 after a noun.
+    static func looksLikePredicate(_ word: [Unicode.Scalar], stem: [Unicode.Scalar]) -> Bool {
+        guard word.count >= 2, let last = word.last, predicateEndings.contains(last) else { return false }
+        if stem.count < word.count, nounMakingEndings.contains(where: { word.ends(with: $0) }) { return false }
+        return true
     }
 
     enum Word: Equatable {
@@ -44,6 +69,10 @@ public struct KoreanTokenizer: Sendable {
         switch word {
         case .hangul(let syllables):
             Self.appendGrams(of: Self.stripSuffix(syllables), into: &result)
+            // "화를", "방은": a one-syllable noun with its particle also yields the noun.
+            if syllables.count == 2, Self.singleParticles.contains(syllables[1]) {
+                result.append(String(Character(syllables[0])))
+            }
         case .han(let characters):
             Self.appendGrams(of: characters, into: &result)
         case .latin(let whole, let parts):
@@ -149,6 +178,8 @@ public struct KoreanTokenizer: Sendable {
         "시오", "세요", "나요", "은", "는", "이", "가", "을", "를", "에", "의", "로", "와", "과", "도", "만", "요", "한", "할",
     ].map { Array(($0 as String).unicodeScalars) }.sorted { $0.count > $1.count }
 
+    static let singleParticles: Set<Unicode.Scalar> = ["은", "는", "이", "가", "을", "를", "에", "의", "로", "와", "과", "도", "만"]
+
     static func stripSuffix(_ word: [Unicode.Scalar]) -> [Unicode.Scalar] {
         var stem = word
         for _ in 0..<2 {
@@ -163,7 +194,7 @@ public struct KoreanTokenizer: Sendable {
     static let queryStopWords: Set<String> = [
         "어떻게", "어떡해", "어떡하", "어케", "어떤", "어떻", "무엇", "무엇인", "뭐", "뭔", "뭐야", "뭐예", "뭔가", "알려", "알려줘",
         "알려주", "궁금", "궁금해", "하나", "해야", "되나", "있나", "인가", "할까", "돼", "돼요", "되", "좀", "혹시",
-        "그냥", "제가", "저는", "우리", "방법", "경우", "어디", "언제", "무슨", "하", "해", "됩", "나", "해주",
+        "해요", "돼요", "되요", "해도", "되나요", "있어요", "있나요", "하죠", "안녕", "안녕하", "감사", "감사합", "그냥", "제가", "저는", "우리", "방법", "경우", "어디", "언제", "무슨", "하", "해", "됩", "나", "해주",
     ]
 }
 

@@ -20,7 +20,7 @@ public struct SearchOptions: Sendable {
     /// Candidates fetched from FTS5 before re-scoring.
     public var candidates: Int = 80
     /// A result needs at least this share of the question's weight, else "nothing found".
-    public var minimumCoverage: Double = 0.45
+    public var minimumCoverage: Double = 0.35
     public init() {}
 }
 
@@ -34,15 +34,16 @@ public struct QueryAnalysis: Sendable {
 extension ManualIndex {
     /// Up to `limit` hits, best first, at most one per (file, page).
     public func search(_ question: String, limit: Int = 5, options: SearchOptions = SearchOptions()) async throws -> [SearchHit] {
-        let terms = Array(Set(tokenizer.queryTerms(question))).sorted()
-        guard !terms.isEmpty else { return [] }
+        let weighted = tokenizer.weightedQueryTerms(question)
+        guard !weighted.isEmpty else { return [] }
         return try await pool.read { db in
-            try Self.search(terms: terms, limit: limit, options: options, db: db, tokenizer: self.tokenizer)
+            try Self.search(weighted: weighted, limit: limit, options: options, db: db)
         }
     }
 
-    static func search(terms: [String], limit: Int, options: SearchOptions, db: Database, tokenizer: KoreanTokenizer) throws -> [SearchHit] {
-        let analysis = try analyse(terms: terms, db: db)
+    static func search(weighted: [(term: String, weight: Double)], limit: Int, options: SearchOptions, db: Database) throws -> [SearchHit] {
+        let terms = weighted.map(\.term)
+        let analysis = try analyse(weighted: weighted, db: db)
         let present = terms.filter { (analysis.documentFrequency[$0] ?? 0) > 0 }
         guard !present.isEmpty else { return [] }
         let match = present.map { "\"\($0)\"" }.joined(separator: " OR ")
@@ -75,17 +76,18 @@ extension ManualIndex {
         return Array(ranked.prefix(limit))
     }
 
-    /// IDF of each query term over chunks; a term the index never saw weighs as the rarest.
-    static func analyse(terms: [String], db: Database) throws -> QueryAnalysis {
+    /// IDF of each query term over chunks (times the term's weight); a term the index never
+    /// saw weighs as the rarest.
+    static func analyse(weighted: [(term: String, weight: Double)], db: Database) throws -> QueryAnalysis {
         let total = Double(try Int.fetchOne(db, sql: "SELECT count(*) FROM chunks") ?? 0)
         var idf: [String: Double] = [:]
         var frequencies: [String: Int] = [:]
-        for term in terms {
+        for (term, weight) in weighted {
             let df = try documentFrequency(term, db: db)
             frequencies[term] = df
-            idf[term] = log(1 + (total - Double(df) + 0.5) / (Double(df) + 0.5))
+            idf[term] = weight * log(1 + (total - Double(df) + 0.5) / (Double(df) + 0.5))
         }
-        return QueryAnalysis(terms: terms, idf: idf, documentFrequency: frequencies, totalWeight: idf.values.reduce(0, +))
+        return QueryAnalysis(terms: weighted.map(\.term), idf: idf, documentFrequency: frequencies, totalWeight: idf.values.reduce(0, +))
     }
 
     static func documentFrequency(_ term: String, db: Database) throws -> Int {

@@ -1,0 +1,144 @@
+// Shared helpers: paths of the repo, its fixtures and the built `manualbot` binary, temporary
+// folders, and a live server on 127.0.0.1 for HTTP tests.
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPServer
+import Logging
+import PDFIngest
+import Retrieval
+import ServiceLifecycle
+
+enum Paths {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = repo.appendingPathComponent("Tests/Fixtures")
+    static let sampleManuals = repo.appendingPathComponent("samples/manuals")
+    static let sharedFixtures = repo.appendingPathComponent("../shared/fixtures/real-pdfs").standardizedFileURL
+    static let sampleManualName = "프런트데스크_응대_매뉴얼.pdf"
+
+    /// The `manualbot` binary that runs isolated `extract` children (built by `swift build`).
+    static var manualbot: String {
+        if let path = ProcessInfo.processInfo.environment["MANUALBOT_BIN"] { return path }
+        return repo.appendingPathComponent(".build/debug/manualbot").path
+    }
+}
+
+final class TemporaryDirectory: @unchecked Sendable {
+    let url: URL
+    var path: String { url.path }
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("manualbot-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    @discardableResult
+    func write(_ name: String, _ data: Data) throws -> String {
+        let file = url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: file)
+        return file.path
+    }
+
+    func copy(_ source: URL, as name: String? = nil) throws {
+        try write(name ?? source.lastPathComponent, Data(contentsOf: source))
+    }
+}
+
+func isolatedExtractor(timeout: Duration = .seconds(60)) -> IsolatedExtractor {
+    IsolatedExtractor(executable: Paths.manualbot, timeout: timeout)
+}
+
+/// Counts parses, to prove that unchanged files are not parsed again.
+actor ParseCounter {
+    var paths: [String] = []
+    func add(_ path: String) { paths.append(path) }
+}
+
+struct CountingExtractor: DocumentExtractor {
+    let inner: any DocumentExtractor
+    let counter = ParseCounter()
+    func extract(fileAt path: String) async -> ExtractionOutcome {
+        await counter.add(path)
+        return await inner.extract(fileAt: path)
+    }
+}
+
+/// A ManualBot listening on 127.0.0.1 (random port) with its own data and manuals folders.
+final class LiveServer: @unchecked Sendable {
+    let data: TemporaryDirectory
+    let manuals: TemporaryDirectory
+    let service: ManualService
+    let settings: Settings
+    private let group: ServiceGroup
+    private let task: Task<Void, Error>
+    let port: Int
+
+    init(manualFiles: [URL] = [Paths.sampleManuals.appendingPathComponent(Paths.sampleManualName)],
+         configure: (inout Settings) -> Void = { _ in }) async throws {
+        data = try TemporaryDirectory()
+        manuals = try TemporaryDirectory()
+        for file in manualFiles { try manuals.copy(file) }
+        var settings = Settings()
+        settings.host = "127.0.0.1"
+        settings.port = 0
+        settings.dataDirectory = data.path
+        settings.manualsDirectory = manuals.path
+        settings.extractorExecutable = Paths.manualbot
+        configure(&settings)
+        self.settings = settings
+        let service = try makeService(settings: settings)
+        self.service = service
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(settings: settings, service: service, logger: logger) { port in continuation.yield(port) }
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
+        self.group = group
+        task = Task { try await group.run() }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw URLError(.cannotConnectToHost) }
+        self.port = port
+    }
+
+    /// Waits for the start-up sync to finish (bounded).
+    func waitForIngest() async throws {
+        for _ in 0..<600 {
+            if let status = Optional(await service.ingestStatus()), !status.running, status.lastFinishedAt != nil { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw URLError(.timedOut)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    struct Reply {
+        var status: Int
+        var data: Data
+        var headers: [String: String]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
+        var text: String { String(decoding: data, as: UTF8.self) }
+    }
+
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields["\(name)".lowercased()] = "\(value)" }
+        return Reply(status: http.statusCode, data: data, headers: fields)
+    }
+
+    func postJSON(_ path: String, _ object: Any) async throws -> Reply {
+        try await request("POST", path, body: JSONSerialization.data(withJSONObject: object), headers: ["Content-Type": "application/json"])
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import Retrieval
+
+@Suite struct TokenizerTests {
+    let tokenizer = KoreanTokenizer()
+
+    @Test(arguments: ["환불은", "환불을", "환불", "환불이", "환불에서"])
+    func particlesDoNotChangeTheNoun(word: String) {
+        #expect(tokenizer.terms(word) == ["환불"])
+    }
+
+    @Test func verbEndingsAreStripped() {
+        #expect(tokenizer.terms("처리하나요") == ["처리"])
+        #expect(tokenizer.terms("확인하세요") == ["확인"])
+    }
+
+    @Test func twoSyllableNounsStayWhole() {
+        #expect(tokenizer.terms("추가로") == ["추가"])
+        #expect(tokenizer.terms("정도") .first == "정도")
+        #expect(tokenizer.terms("서비스") == ["서비", "비스"])
+    }
+
+    @Test func oneSyllableNounWithParticleYieldsTheNoun() {
+        #expect(tokenizer.terms("화를").contains("화"))
+        #expect(tokenizer.terms("방은").contains("방"))
+    }
+
+    @Test func predicatesCountLessThanNouns() {
+        let weights = Dictionary(uniqueKeysWithValues: tokenizer.weightedQueryTerms("반려견 데리고 와도 되나요?").map { ($0.term, $0.weight) })
+        #expect(weights["반려"] == 1)
+        #expect(weights["데리"] == 0.3)
+        #expect(weights["되나"] == nil)  // filler
+        let stripped = Dictionary(uniqueKeysWithValues: tokenizer.weightedQueryTerms("분실물 처리하나요").map { ($0.term, $0.weight) })
+        #expect(stripped["처리"] == 1)  // 처리+하나요: the noun stays a noun
+    }
+
+    @Test func longWordsGiveSyllableBigrams() {
+        #expect(tokenizer.terms("체크아웃") == ["체크", "크아", "아웃"])
+        // Spaced and unspaced forms share their bigrams.
+        let spaced = Set(tokenizer.terms("체크 아웃"))
+        #expect(spaced.isSubset(of: Set(tokenizer.terms("체크아웃"))))
+    }
+
+    @Test func latinAndDigits() {
+        #expect(tokenizer.terms("VIP 고객") == ["vip", "고객"])
+        #expect(tokenizer.terms("관광통역 1330") == ["관광", "광통", "통역", "1330"])
+        #expect(Set(tokenizer.terms("Wi-Fi")) == ["wi", "fi", "wifi"])
+        #expect(tokenizer.terms("Ｗｉｆｉ") == ["wifi"])  // full-width forms fold (NFKC)
+    }
+
+    @Test func nfdAndNfcGiveTheSameTerms() {
+        let text = "노쇼 고객 환불 규정"
+        #expect(tokenizer.terms(text.decomposedStringWithCanonicalMapping) == tokenizer.terms(text))
+    }
+
+    @Test func questionFillerIsDropped() {
+        #expect(tokenizer.queryTerms("노쇼 고객 환불 어떻게 해요?") == ["노쇼", "고객", "환불"])
+        #expect(tokenizer.queryTerms("환불은 어케 하나요") == ["환불"])
+    }
+
+    @Test func punctuationAndSymbolsMakeNoTerms() {
+        #expect(tokenizer.terms("…, !! ★ ·").isEmpty)
+        #expect(tokenizer.terms("").isEmpty)
+    }
+}
