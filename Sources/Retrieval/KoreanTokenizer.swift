@@ -9,15 +9,62 @@
 import Foundation
 
 public struct KoreanTokenizer: Sendable {
-    public init() {}
+    /// `standard` is the service's tokenizer; the others are the baselines `manualbot eval`
+    /// measures it against.
+    public enum Mode: String, Sendable, CaseIterable {
+        case standard
+        /// Hangul syllable bigrams of every word, nothing stripped or weighted.
+        case plainBigrams = "bigram"
+        /// `[^\w가-힣\s]` → space, lower case, split on white space (the published BM25 baseline).
+        case whitespace
+    }
+
+    public var mode: Mode
+
+    public init(mode: Mode = .standard) {
+        self.mode = mode
+    }
 
     /// Terms for indexing a passage; the order follows the text.
     public func terms(_ text: String) -> [String] {
-        var result: [String] = []
-        for word in Self.words(text) {
-            emit(word, into: &result)
+        switch mode {
+        case .standard:
+            var result: [String] = []
+            for word in Self.words(text) {
+                emit(word, into: &result)
+            }
+            return result
+        case .plainBigrams:
+            var result: [String] = []
+            for word in Self.words(text) {
+                switch word {
+                case .hangul(let syllables), .han(let syllables): Self.appendGrams(of: syllables, into: &result)
+                case .latin(let whole, _): result.append(whole)
+                }
+            }
+            return result
+        case .whitespace:
+            return Self.whitespaceWords(text)
         }
-        return result
+    }
+
+    static func whitespaceWords(_ text: String) -> [String] {
+        let lowered = text.lowercased()
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in lowered.unicodeScalars {
+            let isWord = scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_"
+                || (0xAC00...0xD7A3).contains(scalar.value)
+            if isWord {
+                // FTS5's ascii tokenizer splits on ASCII punctuation, so keep only word scalars.
+                current.append(scalar == "_" ? "x" : scalar)
+            } else if !current.isEmpty {
+                words.append(String(current))
+                current = String.UnicodeScalarView()
+            }
+        }
+        if !current.isEmpty { words.append(String(current)) }
+        return words
     }
 
     /// Terms for a question: like `terms`, minus question filler words ("어떻게", "하나요", "뭐").
@@ -31,6 +78,9 @@ public struct KoreanTokenizer: Sendable {
     public func weightedQueryTerms(_ text: String) -> [(term: String, weight: Double)] {
         var result: [(term: String, weight: Double)] = []
         var seen = Set<String>()
+        guard mode == .standard else {
+            return terms(text).filter { seen.insert($0).inserted }.map { ($0, 1.0) }
+        }
         for word in Self.words(text) {
             var weight = 1.0
             if case .hangul(let syllables) = word {

@@ -1,7 +1,7 @@
-// The SQLite index: documents, their page-tagged chunks, and an FTS5 table over our own
-// pre-tokenized terms (see KoreanTokenizer). A DatabasePool in WAL mode lets searches read
-// while an ingest writes; a document is replaced in one transaction, so a search sees the old
-// version or the new one, never half.
+// The SQLite index: documents and their page-tagged chunks with our own pre-tokenized terms
+// (see KoreanTokenizer), from which each process builds its in-memory InvertedIndex. A
+// DatabasePool in WAL mode lets searches read while an ingest writes; a document is replaced in
+// one transaction, so a search sees the old version or the new one, never half.
 import Foundation
 import GRDB
 import PDFIngest
@@ -44,10 +44,13 @@ public struct IndexStats: Sendable, Equatable {
 
 public final class ManualIndex: Sendable {
     let pool: DatabasePool
-    let tokenizer = KoreanTokenizer()
+    public let tokenizer: KoreanTokenizer
+    let snapshots = SnapshotStore()
 
-    /// Opens (creating if needed) the index at `path`.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the index at `path`. All users of one index file must use the
+    /// same tokenizer mode (only `manualbot eval` uses another, on its own temporary index).
+    public init(path: String, tokenizer: KoreanTokenizer = KoreanTokenizer()) throws {
+        self.tokenizer = tokenizer
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -88,15 +91,10 @@ public final class ManualIndex: Sendable {
                     terms TEXT NOT NULL
                 );
                 CREATE INDEX chunks_document ON chunks(document_id);
-                CREATE VIRTUAL TABLE chunks_fts USING fts5(
-                    terms, content='chunks', content_rowid='id', tokenize='ascii', detail='column');
-                CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
-                    INSERT INTO chunks_fts(rowid, terms) VALUES (new.id, new.terms);
-                END;
-                CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
-                    INSERT INTO chunks_fts(chunks_fts, rowid, terms) VALUES ('delete', old.id, old.terms);
-                END;
-                CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
+                -- Bumped by every change of documents or chunks; searchers rebuild their
+                -- in-memory index when it moves (also across processes).
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                INSERT INTO meta(key, value) VALUES ('generation', 0);
                 """)
         }
         return migrator
@@ -122,6 +120,7 @@ public final class ManualIndex: Sendable {
             for (chunk, ordinal, terms) in rows {
                 try statement.execute(arguments: [stored.id, chunk.page, ordinal, chunk.isQuestionBlock, chunk.text, terms])
             }
+            try Self.bumpGeneration(db)
             return stored
         }
     }
@@ -138,7 +137,12 @@ public final class ManualIndex: Sendable {
         }
         try db.execute(sql: "DELETE FROM chunks WHERE document_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
+        try bumpGeneration(db)
         return true
+    }
+
+    static func bumpGeneration(_ db: Database) throws {
+        try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'")
     }
 
     // MARK: - Reading

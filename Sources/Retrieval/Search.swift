@@ -1,96 +1,100 @@
-// Ranked search over the index: FTS5 BM25 over our own terms finds candidates; each candidate
-// is then scored for how much of the question it covers (IDF-weighted), results are grouped to
-// one per (file, page), and a question the manuals do not cover gets no hits at all.
+// Ranked search: BM25 over the in-memory InvertedIndex, re-scored by how much of the question
+// (IDF-weighted) each passage covers, grouped to one result per (file, page); a question the
+// manuals do not cover well gets no hits at all.
 import Foundation
 import GRDB
 
 public struct SearchHit: Sendable, Equatable {
+    public var chunkID: Int64
     public var fileName: String
     public var source: String
     public var page: Int
     public var text: String
     public var isQuestionBlock: Bool
-    /// BM25 relevance (higher is better).
+    /// Final relevance (higher is better).
     public var score: Double
     /// Share of the question's IDF weight found in this passage, 0…1.
     public var coverage: Double
 }
 
 public struct SearchOptions: Sendable {
-    /// Candidates fetched from FTS5 before re-scoring.
-    public var candidates: Int = 80
-    /// A result needs at least this share of the question's weight, else "nothing found".
-    public var minimumCoverage: Double = 0.35
+    public var bm25 = BM25Parameters()
+    /// Passages kept after scoring (the rest cannot reach the top k).
+    public var candidates = 80
+    /// The best passage needs at least this share of the question's weight, else "nothing found".
+    public var minimumCoverage = 0.35
+    /// How much coverage counts in the final score: score = bm25 × (1 − w + w × coverage).
+    public var coverageWeight = 0.67
     public init() {}
+
+    /// Plain BM25: no coverage re-scoring, never "nothing found" (the eval baselines).
+    public static var plainBM25: SearchOptions {
+        var options = SearchOptions()
+        options.minimumCoverage = 0
+        options.coverageWeight = 0
+        return options
+    }
 }
 
-public struct QueryAnalysis: Sendable {
-    public var terms: [String]
-    public var idf: [String: Double]
-    public var documentFrequency: [String: Int]
-    public var totalWeight: Double
+/// Every scored candidate passage, best first (not grouped), and whether the question is
+/// judged unanswerable.
+public struct RankedPassages: Sendable {
+    public var passages: [SearchHit]
+    public var refused: Bool
+
+    /// The first passage of each (file, page), best first; empty when refused.
+    public func distinctPages(limit: Int) -> [SearchHit] {
+        guard !refused else { return [] }
+        var seen = Set<String>()
+        var result: [SearchHit] = []
+        for hit in passages where seen.insert("\(hit.source)\u{0}\(hit.page)").inserted {
+            result.append(hit)
+            if result.count == limit { break }
+        }
+        return result
+    }
 }
 
 extension ManualIndex {
-    /// Up to `limit` hits, best first, at most one per (file, page).
+    /// Up to `limit` hits with their text, best first, at most one per (file, page).
     public func search(_ question: String, limit: Int = 5, options: SearchOptions = SearchOptions()) async throws -> [SearchHit] {
+        var hits = try await rankPassages(question, options: options).distinctPages(limit: limit)
+        guard !hits.isEmpty else { return [] }
+        let ids = hits.map(\.chunkID)
+        let texts = try await pool.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(
+                db, sql: "SELECT id, text FROM chunks WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(ids)).map { ($0["id"] as Int64, $0["text"] as String) })
+        }
+        for index in hits.indices { hits[index].text = texts[hits[index].chunkID] ?? "" }
+        return hits
+    }
+
+    /// Every passage that shares a term with the question, scored, best first (without text).
+    public func rankPassages(_ question: String, options: SearchOptions = SearchOptions()) async throws -> RankedPassages {
         let weighted = tokenizer.weightedQueryTerms(question)
-        guard !weighted.isEmpty else { return [] }
-        return try await pool.read { db in
-            try Self.search(weighted: weighted, limit: limit, options: options, db: db)
-        }
+        guard !weighted.isEmpty else { return RankedPassages(passages: [], refused: true) }
+        let index = try await snapshots.snapshot(pool: pool)
+        return Self.rank(weighted, in: index, options: options)
     }
 
-    static func search(weighted: [(term: String, weight: Double)], limit: Int, options: SearchOptions, db: Database) throws -> [SearchHit] {
-        let terms = weighted.map(\.term)
-        let analysis = try analyse(weighted: weighted, db: db)
-        let present = terms.filter { (analysis.documentFrequency[$0] ?? 0) > 0 }
-        guard !present.isEmpty else { return [] }
-        let match = present.map { "\"\($0)\"" }.joined(separator: " OR ")
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT c.page, c.text, c.terms, c.is_question, d.file_name, d.source, bm25(chunks_fts) AS rank
-            FROM chunks_fts
-            JOIN chunks c ON c.id = chunks_fts.rowid
-            JOIN documents d ON d.id = c.document_id
-            WHERE chunks_fts MATCH ?
-            ORDER BY rank
-            LIMIT ?
-            """, arguments: [match, options.candidates])
-
-        var best: [String: SearchHit] = [:]
-        for row in rows {
-            let chunkTerms = Set((row["terms"] as String).split(separator: " ").map(String.init))
-            let found = terms.reduce(0.0) { $0 + (chunkTerms.contains($1) ? analysis.idf[$1] ?? 0 : 0) }
-            let coverage = analysis.totalWeight > 0 ? found / analysis.totalWeight : 0
-            let bm25 = -(row["rank"] as Double)
-            // Passages that cover more of the question rank above ones that repeat one word.
-            let score = bm25 * (0.5 + coverage)
-            let hit = SearchHit(fileName: row["file_name"], source: row["source"], page: row["page"], text: row["text"],
-                                isQuestionBlock: row["is_question"], score: score, coverage: coverage)
-            let key = "\(hit.source)\u{0}\(hit.page)"
-            if let existing = best[key], existing.score >= score { continue }
-            best[key] = hit
+    static func rank(_ weighted: [(term: String, weight: Double)], in index: InvertedIndex, options: SearchOptions) -> RankedPassages {
+        var scored = index.score(weighted, parameters: options.bm25)
+        guard !scored.isEmpty else { return RankedPassages(passages: [], refused: true) }
+        let w = options.coverageWeight
+        // Passages that cover more of the question rank above ones that repeat one word.
+        scored.sort { a, b in
+            let x = a.bm25 * (1 - w + w * a.coverage), y = b.bm25 * (1 - w + w * b.coverage)
+            return x != y ? x > y : a.chunk < b.chunk
         }
-        let ranked = best.values.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.fileName, $0.page) < ($1.fileName, $1.page) }
-        guard let top = ranked.first, top.coverage >= options.minimumCoverage else { return [] }
-        return Array(ranked.prefix(limit))
-    }
-
-    /// IDF of each query term over chunks (times the term's weight); a term the index never
-    /// saw weighs as the rarest.
-    static func analyse(weighted: [(term: String, weight: Double)], db: Database) throws -> QueryAnalysis {
-        let total = Double(try Int.fetchOne(db, sql: "SELECT count(*) FROM chunks") ?? 0)
-        var idf: [String: Double] = [:]
-        var frequencies: [String: Int] = [:]
-        for (term, weight) in weighted {
-            let df = try documentFrequency(term, db: db)
-            frequencies[term] = df
-            idf[term] = weight * log(1 + (total - Double(df) + 0.5) / (Double(df) + 0.5))
+        let passages = scored.prefix(options.candidates).map { item -> SearchHit in
+            let chunk = index.chunks[Int(item.chunk)]
+            let document = index.documents[Int(chunk.documentIndex)]
+            return SearchHit(chunkID: chunk.id, fileName: document.fileName, source: document.source, page: Int(chunk.page),
+                             text: "", isQuestionBlock: chunk.isQuestionBlock,
+                             score: item.bm25 * (1 - w + w * item.coverage), coverage: item.coverage)
         }
-        return QueryAnalysis(terms: weighted.map(\.term), idf: idf, documentFrequency: frequencies, totalWeight: idf.values.reduce(0, +))
-    }
-
-    static func documentFrequency(_ term: String, db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT doc FROM chunks_vocab WHERE term = ?", arguments: [term]) ?? 0
+        let refused = (passages.first?.coverage ?? 0) < options.minimumCoverage
+        return RankedPassages(passages: Array(passages), refused: refused)
     }
 }
