@@ -9,8 +9,8 @@ struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure retrieval: MRR@k, Hit@1, Hit@k, File@k, no-answer accuracy, timings.")
 
-    @Option(help: "Folder of the PDFs (and .txt) to search.")
-    var pdfs: String
+    @Option(help: "Folder of the PDFs (and .txt) to search; repeat for several.")
+    var pdfs: [String]
 
     @Option(help: "JSONL queries: {id, question, file, pages, [domain], [kind], [context_type]}.")
     var queries: String
@@ -26,6 +26,35 @@ struct Eval: AsyncParsableCommand {
 
     @Flag(help: "Print each missed query of the standard mode.")
     var misses = false
+
+    @Option(help: "Passage size in characters (all modes).")
+    var chunkSize = 500
+
+    @Option(help: "Passage overlap in characters (all modes).")
+    var overlap = 100
+
+    @Option(help: "BM25 k1 (all modes).")
+    var k1: Double?
+
+    @Option(help: "BM25 b (all modes).")
+    var b: Double?
+
+    @Option(help: "Standard mode: coverage weight in the final score (0…1).")
+    var coverageWeight: Double?
+
+    @Option(help: "Standard mode: least coverage of the best passage, else \"nothing found\".")
+    var minCoverage: Double?
+
+    func options(for mode: KoreanTokenizer.Mode) -> SearchOptions {
+        var options = mode == .standard ? SearchOptions() : .plainBM25
+        if let k1 { options.bm25.k1 = k1 }
+        if let b { options.bm25.b = b }
+        if mode == .standard {
+            if let coverageWeight { options.coverageWeight = coverageWeight }
+            if let minCoverage { options.minimumCoverage = minCoverage }
+        }
+        return options
+    }
 
     func run() async throws {
         let queryList = try EvalQuery.load(jsonl: queries)
@@ -44,8 +73,16 @@ struct Eval: AsyncParsableCommand {
         for mode in selected {
             let index = try ManualIndex(path: workspace.appendingPathComponent("\(mode.rawValue).sqlite").path,
                                         tokenizer: KoreanTokenizer(mode: mode))
-            let report = try await FolderIngestor(index: index, extractor: extractor).sync(folder: pdfs)
-            let options = mode == .standard ? SearchOptions() : .plainBM25
+            var report = IngestReport()
+            for folder in pdfs {
+                var ingestor = FolderIngestor(index: index, extractor: extractor)
+                ingestor.chunker = Chunker(maxCharacters: chunkSize, overlapCharacters: overlap)
+                let part = try await ingestor.sync(folder: folder)
+                report.seconds += part.seconds
+                report.pages += part.pages
+                report.failed.merge(part.failed) { a, _ in a }
+            }
+            let options = options(for: mode)
             let outcomes = try await index.evaluate(queryList, k: k, options: options)
             let latencies = outcomes.map { $0.seconds * 1000 }
             results.append(ModeResult(
@@ -99,7 +136,7 @@ struct Eval: AsyncParsableCommand {
     func printTable(_ results: [ModeResult], queryCount: Int) {
         func pct(_ value: Double) -> String { String(format: "%5.1f%%", value * 100) }
         func num(_ value: Double) -> String { String(format: "%.3f", value) }
-        print("\n\(queries): \(queryCount) queries, k=\(k), pdfs: \(pdfs)")
+        print("\n\(queries): \(queryCount) queries, k=\(k), pdfs: \(pdfs.joined(separator: ", "))")
         print("| mode | MRR@\(k) | Hit@1 | Hit@\(k) | File@\(k) | page MRR@\(k) | page Hit@\(k) | false refusals | no-answer acc. | ingest s | query p50 ms | p99 ms |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for result in results {
