@@ -27,6 +27,9 @@ struct Eval: AsyncParsableCommand {
     @Flag(help: "Print each missed query of the standard mode.")
     var misses = false
 
+    @Option(help: "Standard mode: write one JSON line per query (top passages' scores) here, for calibration.")
+    var dump: String?
+
     @Option(help: "Passage size in characters (all modes).")
     var chunkSize = 500
 
@@ -91,6 +94,7 @@ struct Eval: AsyncParsableCommand {
                 overall: EvalMetrics.compute(outcomes, k: k),
                 groups: Self.groups(outcomes, k: k)))
             if misses, mode == .standard { Self.printMisses(outcomes, k: k) }
+            if let dump, mode == .standard { try Self.dump(outcomes, to: dump) }
         }
         printTable(results, queryCount: queryList.count)
         if let json {
@@ -119,6 +123,17 @@ struct Eval: AsyncParsableCommand {
             if let context = outcome.query.contextType { grouped["context=\(context)", default: []].append(outcome) }
         }
         return grouped.mapValues { EvalMetrics.compute($0, k: k) }
+    }
+
+    static func dump(_ outcomes: [EvalOutcome], to path: String) throws {
+        var lines = ""
+        for outcome in outcomes {
+            let top = outcome.passages.prefix(5).map { ["score": $0.score, "coverage": $0.coverage] }
+            let found = outcome.query.isAnswerable && outcome.passages.prefix(5).contains(where: outcome.query.matches)
+            let object: [String: Any] = ["id": outcome.query.id, "answerable": outcome.query.isAnswerable, "found": found, "top": top]
+            lines += String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n"
+        }
+        try lines.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     static func printMisses(_ outcomes: [EvalOutcome], k: Int) {

@@ -89,30 +89,93 @@ public struct InvertedIndex: Sendable {
         public var coverage: Double
     }
 
-    /// BM25 of every passage that shares a term with the query, and the IDF-weighted share of
-    /// the query each covers (terms the index never saw count as the rarest).
-    public func score(_ query: [(term: String, weight: Double)], parameters: BM25Parameters) -> [Scored] {
-        guard !chunks.isEmpty else { return [] }
+    /// BM25 of every passage that shares a term with the query, and the share of the query
+    /// it covers: each query word counts with its IDF weight, and is covered to the degree its
+    /// own terms — or those of one of its alternatives (synonyms) — occur in the passage.
+    /// Terms the index never saw count as the rarest.
+    public func score(_ query: [QueryTerm], parameters: BM25Parameters) -> [Scored] {
+        guard !chunks.isEmpty, !query.isEmpty else { return [] }
+        // Slots: one per (word, alternative); each term adds to its slot.
+        var slotOf: [SlotKey: Int] = [:]
+        var slotTotals: [Double] = []
+        var slotGroup: [Int] = []
+        var termSlots: [Int] = []
+        var termWeights: [Double] = []
+        for item in query {
+            let key = SlotKey(group: item.group, alternative: item.alternative)
+            let slot = slotOf[key] ?? {
+                slotOf[key] = slotTotals.count
+                slotTotals.append(0)
+                slotGroup.append(item.group)
+                return slotTotals.count - 1
+            }()
+            let weight = item.weight * idf(documentFrequency: documentFrequency(item.term))
+            slotTotals[slot] += weight
+            termSlots.append(slot)
+            termWeights.append(weight)
+        }
+        // A word weighs what its own terms weigh (alternative 0).
+        var groupWeight: [Int: Double] = [:]
+        for (key, slot) in slotOf where key.alternative == 0 { groupWeight[key.group] = slotTotals[slot] }
+        let totalWeight = groupWeight.values.reduce(0, +)
+        guard totalWeight > 0 else { return [] }
+
+        let slotCount = slotTotals.count
         var bm25 = [Double](repeating: 0, count: chunks.count)
-        var covered = [Double](repeating: 0, count: chunks.count)
+        var rowOf = [Int32](repeating: -1, count: chunks.count)
+        var matched: [Double] = []
         var touched: [Int32] = []
-        var totalWeight = 0.0
         let k1 = parameters.k1
         let b = parameters.b
-        for (term, weight) in query {
-            let list = termIDs[term].map { postings[Int($0)] } ?? []
-            let termWeight = weight * idf(documentFrequency: list.count)
-            totalWeight += termWeight
-            for posting in list {
+        for (position, item) in query.enumerated() {
+            guard let id = termIDs[item.term] else { continue }
+            let termWeight = termWeights[position]
+            let slot = termSlots[position]
+            for posting in postings[Int(id)] {
                 let index = Int(posting.chunk)
-                if covered[index] == 0 { touched.append(posting.chunk) }
+                var row = rowOf[index]
+                if row < 0 {
+                    row = Int32(touched.count)
+                    rowOf[index] = row
+                    touched.append(posting.chunk)
+                    matched.append(contentsOf: repeatElement(0, count: slotCount))
+                }
                 let tf = Double(posting.frequency)
                 let norm = k1 * (1 - b + b * Double(lengths[index]) / averageLength)
                 bm25[index] += termWeight * tf * (k1 + 1) / (tf + norm)
-                covered[index] += termWeight
+                matched[Int(row) * slotCount + slot] += termWeight
             }
         }
-        guard totalWeight > 0 else { return [] }
-        return touched.map { Scored(chunk: $0, bm25: bm25[Int($0)], coverage: covered[Int($0)] / totalWeight) }
+        return touched.enumerated().map { row, chunk in
+            var covered: [Int: Double] = [:]
+            for slot in 0..<slotCount where slotTotals[slot] > 0 {
+                let fraction = matched[row * slotCount + slot] / slotTotals[slot]
+                covered[slotGroup[slot]] = max(covered[slotGroup[slot]] ?? 0, fraction)
+            }
+            var coverage = 0.0
+            for (group, fraction) in covered { coverage += (groupWeight[group] ?? 0) * fraction }
+            return Scored(chunk: chunk, bm25: bm25[Int(chunk)], coverage: coverage / totalWeight)
+        }
+    }
+
+    struct SlotKey: Hashable {
+        var group: Int
+        var alternative: Int
+    }
+}
+
+/// One term of a question: which word it came from (`group`), and whether it belongs to the
+/// word itself (`alternative` 0) or to one of its synonyms (1, 2, …).
+public struct QueryTerm: Sendable, Equatable {
+    public var term: String
+    public var weight: Double
+    public var group: Int
+    public var alternative: Int
+
+    public init(term: String, weight: Double = 1, group: Int = 0, alternative: Int = 0) {
+        self.term = term
+        self.weight = weight
+        self.group = group
+        self.alternative = alternative
     }
 }

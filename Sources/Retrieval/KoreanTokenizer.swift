@@ -69,33 +69,64 @@ public struct KoreanTokenizer: Sendable {
 
     /// Terms for a question: like `terms`, minus question filler words ("어떻게", "하나요", "뭐").
     public func queryTerms(_ text: String) -> [String] {
-        weightedQueryTerms(text).map(\.term)
+        weightedQueryTerms(text).filter { $0.alternative == 0 }.map(\.term)
     }
 
-    /// Query terms with how much each should count when judging whether a passage answers:
-    /// terms of predicate-looking words ("데리고", "와도", "가능한가요") count 0.3, since staff
-    /// phrase the verb freely while the manual's nouns carry the topic.
-    public func weightedQueryTerms(_ text: String) -> [(term: String, weight: Double)] {
-        var result: [(term: String, weight: Double)] = []
+    /// Query terms grouped by the word they came from, with how much each counts when judging
+    /// whether a passage answers: terms of predicate-looking words ("데리고", "와도",
+    /// "가능한가요") count 0.3, since staff phrase the verb freely while the manual's nouns carry
+    /// the topic. Words in the hotel lexicon bring their alternatives ("엘베" → 엘리베이터).
+    public func weightedQueryTerms(_ text: String) -> [QueryTerm] {
+        var result: [QueryTerm] = []
         var seen = Set<String>()
         guard mode == .standard else {
-            return terms(text).filter { seen.insert($0).inserted }.map { ($0, 1.0) }
+            return terms(text).filter { seen.insert($0).inserted }.map { QueryTerm(term: $0) }
         }
+        var group = 0
         for word in Self.words(text) {
             var weight = 1.0
-            if case .hangul(let syllables) = word {
+            var key: String?
+            switch word {
+            case .hangul(let syllables):
                 let stem = Self.stripSuffix(syllables)
-                if Self.queryStopWords.contains(String(String.UnicodeScalarView(stem))) { continue }
+                let stemText = String(String.UnicodeScalarView(stem))
+                if Self.queryStopWords.contains(stemText) { continue }
                 if Self.queryStopWords.contains(String(String.UnicodeScalarView(syllables))) { continue }
                 if Self.looksLikePredicate(syllables, stem: stem) { weight = 0.3 }
+                key = HotelLexicon.alternatives[stemText] != nil ? stemText : Self.lexiconPrefix(stem)
+            case .latin(let whole, _):
+                key = whole
+            case .han:
+                break
             }
-            var terms: [String] = []
-            emit(word, into: &terms)
-            for term in terms where seen.insert(term).inserted {
-                result.append((term, weight))
+            var own: [String] = []
+            emit(word, into: &own)
+            var added = false
+            for term in own where seen.insert(term).inserted {
+                result.append(QueryTerm(term: term, weight: weight, group: group))
+                added = true
             }
+            if let key, let alternatives = HotelLexicon.alternatives[key] {
+                for (offset, alternative) in alternatives.enumerated() {
+                    for term in terms(alternative) where seen.insert(term).inserted {
+                        result.append(QueryTerm(term: term, weight: max(weight, 1), group: group, alternative: offset + 1))
+                        added = true
+                    }
+                }
+            }
+            if added { group += 1 }
         }
         return result
+    }
+
+    /// Verb stems in the lexicon ("잃어버", "시끄러") match the start of a conjugated word.
+    static func lexiconPrefix(_ stem: [Unicode.Scalar]) -> String? {
+        guard stem.count >= 3 else { return nil }
+        for length in stride(from: stem.count - 1, through: 2, by: -1) {
+            let prefix = String(String.UnicodeScalarView(stem[..<length]))
+            if HotelLexicon.alternatives[prefix] != nil { return prefix }
+        }
+        return nil
     }
 
     static let predicateEndings: Set<Unicode.Scalar> = ["고", "도", "면", "서", "요", "까", "죠", "니", "지", "게", "며", "데", "래", "다"]

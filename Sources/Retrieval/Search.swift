@@ -22,7 +22,7 @@ public struct SearchOptions: Sendable {
     /// Passages kept after scoring (the rest cannot reach the top k).
     public var candidates = 80
     /// The best passage needs at least this share of the question's weight, else "nothing found".
-    public var minimumCoverage = 0.35
+    public var minimumCoverage = 0.22
     /// How much coverage counts in the final score: score = bm25 × (1 − w + w × coverage).
     public var coverageWeight = 0.67
     public init() {}
@@ -78,7 +78,7 @@ extension ManualIndex {
         return Self.rank(weighted, in: index, options: options)
     }
 
-    static func rank(_ weighted: [(term: String, weight: Double)], in index: InvertedIndex, options: SearchOptions) -> RankedPassages {
+    static func rank(_ weighted: [QueryTerm], in index: InvertedIndex, options: SearchOptions) -> RankedPassages {
         var scored = index.score(weighted, parameters: options.bm25)
         guard !scored.isEmpty else { return RankedPassages(passages: [], refused: true) }
         let w = options.coverageWeight

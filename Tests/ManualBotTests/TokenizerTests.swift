@@ -28,11 +28,21 @@ import Testing
 
     @Test func predicatesCountLessThanNouns() {
         let weights = Dictionary(uniqueKeysWithValues: tokenizer.weightedQueryTerms("반려견 데리고 와도 되나요?").map { ($0.term, $0.weight) })
+        #expect(Set(weights.keys) == ["반려", "려견", "데리", "리고", "와도", "와"])
         #expect(weights["반려"] == 1)
         #expect(weights["데리"] == 0.3)
         #expect(weights["되나"] == nil)  // filler
         let stripped = Dictionary(uniqueKeysWithValues: tokenizer.weightedQueryTerms("분실물 처리하나요").map { ($0.term, $0.weight) })
         #expect(stripped["처리"] == 1)  // 처리+하나요: the noun stays a noun
+    }
+
+    @Test func lexiconAddsAlternativesInTheSameGroup() {
+        let terms = tokenizer.weightedQueryTerms("엘베 어디 있어요")
+        let own = terms.filter { $0.alternative == 0 }.map(\.term)
+        #expect(own == ["엘베"])
+        let alternatives = Set(terms.filter { $0.alternative > 0 }.map(\.term))
+        #expect(alternatives.isSuperset(of: ["엘리", "리베", "베이", "이터"]))
+        #expect(Set(terms.map(\.group)) == [0])
     }
 
     @Test func longWordsGiveSyllableBigrams() {
