@@ -115,9 +115,10 @@ public struct InvertedIndex: Sendable {
             termWeights.append(weight)
         }
         // A word weighs what its own terms weigh (alternative 0).
-        var groupWeight: [Int: Double] = [:]
+        let groupCount = (slotGroup.max() ?? 0) + 1
+        var groupWeight = [Double](repeating: 0, count: groupCount)
         for (key, slot) in slotOf where key.alternative == 0 { groupWeight[key.group] = slotTotals[slot] }
-        let totalWeight = groupWeight.values.reduce(0, +)
+        let totalWeight = groupWeight.reduce(0, +)
         guard totalWeight > 0 else { return [] }
 
         let slotCount = slotTotals.count
@@ -146,16 +147,21 @@ public struct InvertedIndex: Sendable {
                 matched[Int(row) * slotCount + slot] += termWeight
             }
         }
-        return touched.enumerated().map { row, chunk in
-            var covered: [Int: Double] = [:]
+        var best = [Double](repeating: 0, count: groupCount)
+        var result: [Scored] = []
+        result.reserveCapacity(touched.count)
+        for (row, chunk) in touched.enumerated() {
+            for group in 0..<groupCount { best[group] = 0 }
+            let base = row * slotCount
             for slot in 0..<slotCount where slotTotals[slot] > 0 {
-                let fraction = matched[row * slotCount + slot] / slotTotals[slot]
-                covered[slotGroup[slot]] = max(covered[slotGroup[slot]] ?? 0, fraction)
+                let fraction = matched[base + slot] / slotTotals[slot]
+                if fraction > best[slotGroup[slot]] { best[slotGroup[slot]] = fraction }
             }
             var coverage = 0.0
-            for (group, fraction) in covered { coverage += (groupWeight[group] ?? 0) * fraction }
-            return Scored(chunk: chunk, bm25: bm25[Int(chunk)], coverage: coverage / totalWeight)
+            for group in 0..<groupCount { coverage += groupWeight[group] * best[group] }
+            result.append(Scored(chunk: chunk, bm25: bm25[Int(chunk)], coverage: coverage / totalWeight))
         }
+        return result
     }
 
     struct SlotKey: Hashable {

@@ -83,18 +83,36 @@ extension ManualIndex {
         guard !scored.isEmpty else { return RankedPassages(passages: [], refused: true) }
         let w = options.coverageWeight
         // Passages that cover more of the question rank above ones that repeat one word.
-        scored.sort { a, b in
-            let x = a.bm25 * (1 - w + w * a.coverage), y = b.bm25 * (1 - w + w * b.coverage)
-            return x != y ? x > y : a.chunk < b.chunk
-        }
-        let passages = scored.prefix(options.candidates).map { item -> SearchHit in
+        for i in scored.indices { scored[i].bm25 *= 1 - w + w * scored[i].coverage }
+        let top = topCandidates(scored, count: options.candidates)
+        let passages = top.map { item -> SearchHit in
             let chunk = index.chunks[Int(item.chunk)]
             let document = index.documents[Int(chunk.documentIndex)]
             return SearchHit(chunkID: chunk.id, fileName: document.fileName, source: document.source, page: Int(chunk.page),
                              text: "", isQuestionBlock: chunk.isQuestionBlock,
-                             score: item.bm25 * (1 - w + w * item.coverage), coverage: item.coverage)
+                             score: item.bm25, coverage: item.coverage)
         }
         let refused = (passages.first?.coverage ?? 0) < options.minimumCoverage
         return RankedPassages(passages: Array(passages), refused: refused)
+    }
+
+    /// The best `count` by score (ties by position), best first, without sorting them all.
+    static func topCandidates(_ scored: [InvertedIndex.Scored], count: Int) -> [InvertedIndex.Scored] {
+        func better(_ a: InvertedIndex.Scored, _ b: InvertedIndex.Scored) -> Bool {
+            a.bm25 != b.bm25 ? a.bm25 > b.bm25 : a.chunk < b.chunk
+        }
+        guard scored.count > count * 4 else { return scored.sorted(by: better) }
+        // A sorted buffer of the best so far; an item enters only if it beats the worst kept.
+        var heap = Array(scored.prefix(count)).sorted(by: better)
+        for item in scored.dropFirst(count) where better(item, heap[heap.count - 1]) {
+            var low = 0, high = heap.count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if better(item, heap[mid]) { high = mid } else { low = mid + 1 }
+            }
+            heap.insert(item, at: low)
+            heap.removeLast()
+        }
+        return heap
     }
 }
