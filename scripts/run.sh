@@ -7,5 +7,7 @@ bash scripts/setup.sh
 swift build --product manualbot
 export MANUALS_DIR="${MANUALS_DIR:-$PWD/samples/manuals}"
 export DATA_DIR="${DATA_DIR:-$PWD/data}"
+export API_KEY="${API_KEY:-local-dev-key}"
 echo "ManualBot: http://localhost:${PORT:-9000}  manuals: $MANUALS_DIR  index: $DATA_DIR" >&2
+echo "API key for this run: $API_KEY  (send it as 'Authorization: Bearer $API_KEY' or 'x-api-key')" >&2
 exec .build/debug/manualbot serve

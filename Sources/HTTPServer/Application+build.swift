@@ -41,10 +41,14 @@ struct StartupSyncService: Service {
     let logger: Logger
 
     func run() async throws {
-        let sync = Task { await service.syncManuals(logger: logger) }
+        let sync = Task {
+            await service.jobs.resumeUnfinished()
+            await service.syncManuals(logger: logger)
+        }
         await withGracefulShutdownHandler {
             _ = await sync.value
             try? await gracefulShutdown()
+            await service.jobs.waitForAll()
         } onGracefulShutdown: {
             // In-flight parses finish (the sync task is awaited above); nothing new starts.
         }

@@ -9,13 +9,16 @@ public final class ManualService: Sendable {
     public let ingestor: FolderIngestor
     public let answer: ExtractiveAnswer
     public let manualsDirectory: String
+    public let jobs: UploadJobs
     let state = IngestState()
 
-    public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String, answer: ExtractiveAnswer = ExtractiveAnswer()) {
+    public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
+                answer: ExtractiveAnswer = ExtractiveAnswer(), logger: Logger = Logger(label: "manualbot")) {
         self.index = index
         self.ingestor = FolderIngestor(index: index, extractor: extractor)
         self.answer = answer
         self.manualsDirectory = manualsDirectory
+        self.jobs = UploadJobs(index: index, extractor: extractor, logger: logger)
     }
 
     /// Syncs the manuals folder into the index; one sync at a time.

@@ -7,7 +7,11 @@ import Retrieval
 public func buildRouter(service: ManualService, settings: Settings) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: AllowedOriginsCORS(origins: settings.allowedOrigins))
     router.add(middleware: DetailErrorMiddleware())
+    if let key = settings.apiKey {
+        router.add(middleware: APIKeyMiddleware(key: key))
+    }
 
     router.get("/") { _, _ in
         JSONBody.response(["status": "ok", "service": "gaekdam-ai-bot"])
@@ -38,6 +42,7 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
         return JSONBody.response(DocumentList(documents: documents, count: documents.count))
     }
 
+    addUploadRoutes(to: router, service: service, settings: settings)
     return router
 }
 

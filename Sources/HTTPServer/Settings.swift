@@ -19,6 +19,13 @@ public struct Settings: Sendable {
     public var parseWorkers = 2
     /// The `manualbot` binary that runs `extract` children; the running binary by default.
     public var extractorExecutable: String? = nil
+    /// Required by `serve`; every endpoint but `OPTIONS`, `GET /` and health needs it.
+    public var apiKey: String? = nil
+    /// Browser origins that get CORS headers.
+    public var allowedOrigins = ["http://localhost:3000", "https://gaekdam.cloud"]
+    public var maxUploadBytes = 50 * 1024 * 1024
+    /// Lifetime of presigned upload URLs, in seconds.
+    public var presignExpiresSeconds = 600
 
     public init() {}
 
@@ -41,6 +48,12 @@ public struct Settings: Sendable {
             }
             settings.logLevel = level
         }
+        if let key = environment["API_KEY"], !key.isEmpty { settings.apiKey = key }
+        if let raw = environment["ALLOWED_ORIGINS"] {
+            settings.allowedOrigins = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let value = try integer("MAX_UPLOAD_MB", 1...4096) { settings.maxUploadBytes = value * 1024 * 1024 }
+        if let value = try integer("PRESIGN_EXPIRES", 1...604_800) { settings.presignExpiresSeconds = value }
         if let value = try integer("ANSWER_MAX_CHARS", 120...10_000) { settings.answerMaxCharacters = value }
         if let value = try integer("PARSE_TIMEOUT_SECONDS", 1...3600) { settings.parseTimeoutSeconds = value }
         if let value = try integer("PARSE_MEMORY_MB", 64...65536) { settings.parseMemoryMB = value }
@@ -49,6 +62,10 @@ public struct Settings: Sendable {
     }
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("manualbot.sqlite") }
+
+    /// Where direct uploads are stored when there is no bucket: inside the manuals folder, so
+    /// that a restart's folder sync sees them as indexed.
+    public var uploadsDirectory: String { (manualsDirectory as NSString).appendingPathComponent("uploads") }
 }
 
 public struct SettingsError: Error, CustomStringConvertible {

@@ -31,10 +31,13 @@ func loadSettings() throws -> Settings {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP API (HOST, PORT, DATA_DIR, MANUALS_DIR, LOG_LEVEL from the environment).")
+        abstract: "Run the HTTP API (API_KEY required; HOST, PORT, DATA_DIR, MANUALS_DIR, … from the environment).")
 
     func run() async throws {
         let settings = try loadSettings()
+        guard settings.apiKey != nil else {
+            throw ValidationError("API_KEY is not set: every endpoint but health needs it. Set API_KEY (from Secrets Manager on ECS; `bash scripts/run.sh` sets a local development key).")
+        }
         let logger = bootstrapLogging(level: settings.logLevel)
         let service = try makeService(settings: settings)
         let app = buildApplication(settings: settings, service: service, logger: logger) { port in

@@ -97,6 +97,9 @@ public final class ManualIndex: Sendable {
                 INSERT INTO meta(key, value) VALUES ('generation', 0);
                 """)
         }
+        migrator.registerMigration("v2-jobs") { db in
+            try UploadJob.createTable(db)
+        }
         return migrator
     }
 

@@ -76,18 +76,21 @@ final class LiveServer: @unchecked Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, Error>
     let port: Int
+    static let apiKey = "test-key-\(UUID().uuidString)"
 
     init(manualFiles: [URL] = [Paths.sampleManuals.appendingPathComponent(Paths.sampleManualName)],
+         data: TemporaryDirectory? = nil, manuals: TemporaryDirectory? = nil,
          configure: (inout Settings) -> Void = { _ in }) async throws {
-        data = try TemporaryDirectory()
-        manuals = try TemporaryDirectory()
-        for file in manualFiles { try manuals.copy(file) }
+        self.data = try data ?? TemporaryDirectory()
+        self.manuals = try manuals ?? TemporaryDirectory()
+        for file in manualFiles { try self.manuals.copy(file) }
         var settings = Settings()
         settings.host = "127.0.0.1"
         settings.port = 0
-        settings.dataDirectory = data.path
-        settings.manualsDirectory = manuals.path
+        settings.dataDirectory = self.data.path
+        settings.manualsDirectory = self.manuals.path
         settings.extractorExecutable = Paths.manualbot
+        settings.apiKey = LiveServer.apiKey
         configure(&settings)
         self.settings = settings
         let service = try makeService(settings: settings)
@@ -126,10 +129,12 @@ final class LiveServer: @unchecked Sendable {
         var text: String { String(decoding: data, as: UTF8.self) }
     }
 
-    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    /// Sends the API key as the frontend does (`Authorization: Bearer …`) unless `authorized` is false.
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:], authorized: Bool = true) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
+        if authorized { request.setValue("Bearer \(LiveServer.apiKey)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
@@ -140,5 +145,31 @@ final class LiveServer: @unchecked Sendable {
 
     func postJSON(_ path: String, _ object: Any) async throws -> Reply {
         try await request("POST", path, body: JSONSerialization.data(withJSONObject: object), headers: ["Content-Type": "application/json"])
+    }
+
+    /// A multipart/form-data body with one `file` part, as browsers send it.
+    static func multipart(fileName: String, data: Data, contentType: String = "application/pdf", field: String = "file") -> (body: Data, contentType: String) {
+        let boundary = "----ManualBotTest\(UUID().uuidString)"
+        var body = Data()
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8))
+        body.append(data)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+
+    func upload(fileName: String, data: Data, contentType: String = "application/pdf") async throws -> Reply {
+        let form = Self.multipart(fileName: fileName, data: data, contentType: contentType)
+        return try await request("POST", "/api/v1/docs/upload", body: form.body,
+                                 headers: ["Content-Type": form.contentType, "x-api-key": LiveServer.apiKey])
+    }
+
+    /// Polls the job like the frontend (bounded), until done or failed.
+    func waitForJob(_ id: String) async throws -> [String: Any] {
+        for _ in 0..<300 {
+            let status = try await request("GET", "/api/v1/docs/status/\(id)").json
+            if let state = status["status"] as? String, state == "done" || state == "failed" { return status }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw URLError(.timedOut)
     }
 }
