@@ -67,6 +67,6 @@ public enum PopplerExtractor {
     }
 
     static func normalise(_ text: String) -> String {
-        text.replacingOccurrences(of: "\u{0}", with: "").precomposedStringWithCanonicalMapping
+        (text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "") : text).fastNFC
     }
 }

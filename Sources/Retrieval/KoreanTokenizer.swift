@@ -7,6 +7,7 @@
 // 아웃), so spacing variants and compounds still meet; a one-syllable word yields itself.
 // Latin and digit words are kept whole ("vip", "1330"), and "Wi-Fi" also gives "wifi".
 import Foundation
+import PDFIngest
 
 public struct KoreanTokenizer: Sendable {
     /// `standard` is the service's tokenizer; the others are the baselines `manualbot eval`
@@ -200,7 +201,7 @@ public struct KoreanTokenizer: Sendable {
     /// Splits normalised text into words: runs of one script; joiners inside Latin runs keep the
     /// run together ("wi-fi", "3.5", "f&b") and record its parts.
     static func words(_ text: String) -> [Word] {
-        let normalised = text.precomposedStringWithCompatibilityMapping.lowercased()
+        let normalised = text.fastNFKC.lowercased()
         var words: [Word] = []
         var current: [Unicode.Scalar] = []
         var currentClass = ScalarClass.separator
