@@ -69,6 +69,7 @@ let package = Package(
                 "HTTPServer",
                 "Retrieval",
                 "PDFIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -1,5 +1,7 @@
 // Request and response bodies of the HTTP API (names as in the contract).
 import Foundation
+import NIOCore
+import Retrieval
 
 struct ChatRequest: Decodable {
     var userId: String?
@@ -19,12 +21,27 @@ struct ChatRequest: Decodable {
     }
 }
 
-struct ChatSource: Encodable {
+struct ChatSource: Encodable, Sendable {
     var type = "manual"
     var source: String
     var score: Double
     var page: Int
     var snippet: String
+
+    init(_ hit: SearchHit) {
+        source = hit.fileName
+        score = (hit.score * 1000).rounded() / 1000
+        page = hit.page
+        snippet = HTTPServer.snippet(hit.text)
+    }
+}
+
+/// One server-sent event: `event: NAME` and a JSON `data:` line.
+enum ServerSentEvent {
+    static func buffer(_ name: String, _ payload: some Encodable) -> ByteBuffer {
+        let data = (try? JSONBody.encoder.encode(payload)) ?? Data("{}".utf8)
+        return ByteBuffer(string: "event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
+    }
 }
 
 struct ChatResponse: Encodable {
@@ -56,10 +73,10 @@ struct ErrorBody: Encodable {
 }
 
 /// Any JSON value, for fields the service accepts but does not interpret.
-enum JSONValue: Codable, Sendable {
+public enum JSONValue: Codable, Sendable {
     case string(String), number(Double), bool(Bool), object([String: JSONValue]), array([JSONValue]), null
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
         else if let value = try? container.decode(Bool.self) { self = .bool(value) }
@@ -69,7 +86,7 @@ enum JSONValue: Codable, Sendable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let value): try container.encode(value)

@@ -14,8 +14,14 @@ public func makeService(settings: Settings) throws -> ManualService {
         timeout: .seconds(settings.parseTimeoutSeconds),
         limits: .init(memoryBytes: settings.parseMemoryMB << 20, cpuSeconds: settings.parseTimeoutSeconds),
         concurrency: settings.parseWorkers)
+    let logger = Logger(label: "manualbot")
+    let model = settings.openAIKey.map {
+        OpenAICompatibleModel(baseURL: settings.openAIBaseURL, apiKey: $0, model: settings.openAIModel,
+                              timeout: .seconds(settings.openAITimeoutSeconds))
+    }
+    let composer = AnswerComposer(extractive: ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters), model: model, logger: logger)
     return ManualService(index: index, extractor: extractor, manualsDirectory: settings.manualsDirectory,
-                         answer: ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters))
+                         composer: composer, logger: logger)
 }
 
 public func buildApplication(

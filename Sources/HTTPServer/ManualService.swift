@@ -7,16 +7,16 @@ import Retrieval
 public final class ManualService: Sendable {
     public let index: ManualIndex
     public let ingestor: FolderIngestor
-    public let answer: ExtractiveAnswer
+    public let composer: AnswerComposer
     public let manualsDirectory: String
     public let jobs: UploadJobs
     let state = IngestState()
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
-                answer: ExtractiveAnswer = ExtractiveAnswer(), logger: Logger = Logger(label: "manualbot")) {
+                composer: AnswerComposer? = nil, logger: Logger = Logger(label: "manualbot")) {
         self.index = index
         self.ingestor = FolderIngestor(index: index, extractor: extractor)
-        self.answer = answer
+        self.composer = composer ?? AnswerComposer(extractive: ExtractiveAnswer(), model: nil, logger: logger)
         self.manualsDirectory = manualsDirectory
         self.jobs = UploadJobs(index: index, extractor: extractor, logger: logger)
     }

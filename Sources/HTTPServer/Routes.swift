@@ -25,12 +25,33 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
         var request = request
         let chat = try await decodeChat(&request, limit: settings.maxJSONBodyBytes)
         let hits = try await service.index.search(chat.message, limit: 5)
-        let reply = service.answer.reply(to: chat.message, hits: hits)
-        context.logger.debug("chat answered", metadata: ["hits": "\(hits.count)"])
-        let sources = hits.map {
-            ChatSource(source: $0.fileName, score: ($0.score * 1000).rounded() / 1000, page: $0.page, snippet: snippet($0.text))
-        }
-        return JSONBody.response(ChatResponse(reply: reply, sources: sources))
+        let answer = await service.composer.answer(question: chat.message, hits: hits, attributes: chat.customerAttributes)
+        context.logger.debug("chat answered", metadata: ["hits": "\(hits.count)", "mode": "\(answer.mode)"])
+        return JSONBody.response(ChatResponse(reply: answer.reply, sources: hits.map(ChatSource.init), mode: answer.mode))
+    }
+
+    // Same request; `text/event-stream`: `sources`, then `delta`s, then `done`.
+    router.post("/api/v1/chat/stream") { request, _ in
+        var request = request
+        let chat = try await decodeChat(&request, limit: settings.maxJSONBodyBytes)
+        let hits = try await service.index.search(chat.message, limit: 5)
+        let events = service.composer.stream(question: chat.message, hits: hits, attributes: chat.customerAttributes)
+        let sources = hits.map(ChatSource.init)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await writer.write(ServerSentEvent.buffer("sources", ["sources": sources]))
+            for await event in events {
+                switch event {
+                case .delta(let text):
+                    try await writer.write(ServerSentEvent.buffer("delta", ["text": text]))
+                case .done(let mode):
+                    try await writer.write(ServerSentEvent.buffer("done", ["mode": mode]))
+                }
+            }
+            try await writer.finish(nil)
+        })
     }
 
     router.get("/api/v1/docs") { _, _ in

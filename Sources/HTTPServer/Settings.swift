@@ -26,6 +26,11 @@ public struct Settings: Sendable {
     public var maxUploadBytes = 50 * 1024 * 1024
     /// Lifetime of presigned upload URLs, in seconds.
     public var presignExpiresSeconds = 600
+    /// LLM answers: on when `OPEN_API_KEY` is set (the old service's name for it).
+    public var openAIKey: String? = nil
+    public var openAIBaseURL = URL(string: "https://api.openai.com/v1")!
+    public var openAIModel = "gpt-4o-mini"
+    public var openAITimeoutSeconds = 30
 
     public init() {}
 
@@ -54,6 +59,15 @@ public struct Settings: Sendable {
         }
         if let value = try integer("MAX_UPLOAD_MB", 1...4096) { settings.maxUploadBytes = value * 1024 * 1024 }
         if let value = try integer("PRESIGN_EXPIRES", 1...604_800) { settings.presignExpiresSeconds = value }
+        if let key = environment["OPEN_API_KEY"], !key.isEmpty { settings.openAIKey = key }
+        if let raw = environment["OPENAI_BASE_URL"], !raw.isEmpty {
+            guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https" else {
+                throw SettingsError(message: "OPENAI_BASE_URL must be an http(s) URL, got \"\(raw)\"")
+            }
+            settings.openAIBaseURL = url
+        }
+        if let model = environment["OPEN_MODEL"], !model.isEmpty { settings.openAIModel = model }
+        if let value = try integer("OPENAI_TIMEOUT", 1...600) { settings.openAITimeoutSeconds = value }
         if let value = try integer("ANSWER_MAX_CHARS", 120...10_000) { settings.answerMaxCharacters = value }
         if let value = try integer("PARSE_TIMEOUT_SECONDS", 1...3600) { settings.parseTimeoutSeconds = value }
         if let value = try integer("PARSE_MEMORY_MB", 64...65536) { settings.parseMemoryMB = value }
