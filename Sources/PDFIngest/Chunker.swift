@@ -26,11 +26,41 @@ public struct Chunker: Sendable {
     }
 
     public func chunks(of document: ExtractedDocument) -> [Chunk] {
-        document.pages.enumerated().flatMap { index, text in chunks(ofPage: text, number: index + 1) }
+        let furniture = Self.pageFurniture(document.pages)
+        return document.pages.enumerated().flatMap { index, text in
+            chunks(ofPage: text, number: index + 1, dropping: furniture)
+        }
     }
 
-    public func chunks(ofPage text: String, number page: Int) -> [Chunk] {
-        let lines = Self.cleanLines(text)
+    /// Running headers and footers: short lines among the first or last two of a page (digits
+    /// ignored, so "3 / 6" and "4 / 6" are alike) that stand on at least half of the pages, and
+    /// on at least 3. They repeat the document's title on every page, which would otherwise make
+    /// every page match it and clutter answers. Repeated body text (Q/A manuals repeat whole
+    /// answers) is not at the page's edge, and stays.
+    static func pageFurniture(_ pages: [String]) -> Set<String> {
+        guard pages.count >= 3 else { return [] }
+        var counts: [String: Int] = [:]
+        for page in pages {
+            let lines = cleanLines(page)
+            let edges = (lines.prefix(2) + lines.suffix(2)).filter { $0.count <= 80 }
+            for key in Set(edges.map(furnitureKey)) where !key.isEmpty { counts[key, default: 0] += 1 }
+        }
+        let threshold = max(3, (pages.count + 1) / 2)
+        return Set(counts.filter { $0.value >= threshold }.keys)
+    }
+
+    static func furnitureKey(_ line: String) -> String {
+        String(line.unicodeScalars.filter { !("0"..."9").contains($0) && $0 != " " }.map(Character.init))
+    }
+
+    public func chunks(ofPage text: String, number page: Int, dropping furniture: Set<String> = []) -> [Chunk] {
+        var lines = Self.cleanLines(text)
+        if !furniture.isEmpty {
+            let edge = Set(lines.indices.prefix(2)).union(lines.indices.suffix(2))
+            lines = lines.enumerated().filter { index, line in !(edge.contains(index) && furniture.contains(Self.furnitureKey(line))) }.map(\.element)
+        }
+        // A line that is only a page number is furniture too.
+        lines.removeAll { line in line.count <= 9 && line.allSatisfy { $0.isNumber || " -/|.pP".contains($0) } }
         guard !lines.isEmpty else { return [] }
         var result: [Chunk] = []
         for block in Self.blocks(lines) {

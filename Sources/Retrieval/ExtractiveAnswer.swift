@@ -21,7 +21,9 @@ public struct ExtractiveAnswer: Sendable {
         }
         let sentences = bestSentences(question: question, hits: Array(hits.prefix(3)))
         guard !sentences.isEmpty else {
-            return "매뉴얼에서 관련 내용을 찾았습니다.\n\n" + clip(Self.flatten(top.text), to: maxCharacters) + " " + Self.citation(top)
+            let opening = Self.sentences(in: top.text).filter(Self.isSentenceEnd).prefix(2).joined(separator: " ")
+            let body = opening.isEmpty ? Self.flatten(top.text) : opening
+            return "매뉴얼에서 관련 내용을 찾았습니다.\n\n" + clip(body, to: maxCharacters / 2) + " " + Self.citation(top)
         }
         var lines: [String] = []
         var used = 0
@@ -66,15 +68,19 @@ public struct ExtractiveAnswer: Sendable {
 
     /// Sentences that share the most question terms, de-duplicated, then put back in page order.
     func bestSentences(question: String, hits: [SearchHit]) -> [Sentence] {
-        let questionTerms = Set(tokenizer.queryTerms(question))
-        guard !questionTerms.isEmpty else { return [] }
+        // Each question term counts with its weight (a verb like "오면" counts less than "VIP").
+        var weights: [String: Double] = [:]
+        for item in tokenizer.weightedQueryTerms(PIIMasker.strip(question)) { weights[item.term] = max(weights[item.term] ?? 0, item.weight) }
+        let total = weights.values.reduce(0, +)
+        guard total > 0 else { return [] }
         var candidates: [Sentence] = []
         for (rank, hit) in hits.enumerated() {
-            for (position, text) in Self.sentences(in: hit.text).enumerated() {
-                let terms = Set(tokenizer.terms(text))
-                let shared = Double(terms.intersection(questionTerms).count)
-                guard shared > 0 else { continue }
-                let score = shared / Double(questionTerms.count) - Double(rank) * 0.05
+            for (position, raw) in Self.sentences(in: hit.text).enumerated() where Self.isSentenceEnd(raw) && !raw.hasSuffix("?") {
+                let text = Self.withoutBullet(raw)
+                let shared = Set(tokenizer.terms(text)).reduce(0.0) { $0 + (weights[$1] ?? 0) }
+                guard shared >= 0.5 else { continue }
+                // Sentences of the best passage come first when they say as much.
+                let score = shared / total - Double(rank) * 0.15
                 candidates.append(Sentence(text: text, hit: hit, rank: rank, position: position, score: score))
             }
         }
@@ -86,7 +92,8 @@ public struct ExtractiveAnswer: Sendable {
             chosen.append(candidate)
             if chosen.count == 3 { break }
         }
-        return chosen.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }
+        // In reading order: by document, page, then place on the page.
+        return chosen.sorted { ($0.hit.fileName, $0.hit.page, $0.position) < ($1.hit.fileName, $1.hit.page, $1.position) }
     }
 
     /// Sentence split on Korean/Latin sentence ends and line breaks; fragments under 8 characters
@@ -99,19 +106,35 @@ public struct ExtractiveAnswer: Sendable {
             if trimmed.count >= 8 { result.append(trimmed) }
             current = ""
         }
-        var previous: Character = " "
-        for character in text {
-            if character == "\n" {
-                // A line break ends a sentence only after sentence-final punctuation or a bullet line.
-                if ".!?。".contains(previous) || current.count > 80 { flushCurrent() } else { current.append(" ") }
-            } else {
+        for line in text.split(separator: "\n") {
+            let line = line.trimmingCharacters(in: .whitespaces)
+            // A short line without a sentence ending is a heading or list label: its own piece.
+            if line.count <= 40, !isSentenceEnd(line) {
+                flushCurrent()
+                current = line
+                flushCurrent()
+                continue
+            }
+            for character in line {
                 current.append(character)
                 if ".!?。".contains(character) { flushCurrent() }
             }
-            previous = character
+            if isSentenceEnd(line) || current.count > 80 { flushCurrent() } else { current.append(" ") }
         }
         flushCurrent()
         return result
+    }
+
+    /// "• 대상: …" → "대상: …": the reply adds its own bullets.
+    static func withoutBullet(_ text: String) -> String {
+        String(text.drop(while: { "•·-–*▪◦○●■□▶➢✓ ".contains($0) }))
+    }
+
+    /// Korean sentences end in 다/요 (+ punctuation); headings and labels do not.
+    static func isSentenceEnd(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: " )\"'”’"))
+        guard let last = trimmed.last else { return false }
+        return ".!?。다요".contains(last)
     }
 
     static func flatten(_ text: String) -> String {

@@ -33,6 +33,15 @@ import Testing
         #expect(chunks.allSatisfy { $0.page == 4 })
     }
 
+    @Test func runningHeadersAndPageNumbersAreDropped() {
+        let topics = ["체크인 절차", "노쇼 환불", "분실물 보관", "주차 안내"]
+        let pages = topics.enumerated().map { n, topic in "누리호텔 응대 매뉴얼 | \(n + 1) / 4\n\(topic)에 대한 설명입니다.\n- \(n + 1) -" }
+        let chunks = Chunker().chunks(of: ExtractedDocument(pages: pages))
+        #expect(chunks.count == 4)
+        #expect(chunks.allSatisfy { !$0.text.contains("누리호텔 응대 매뉴얼") && !$0.text.contains("- ") })
+        #expect(chunks[2].text == "분실물 보관에 대한 설명입니다.")
+    }
+
     @Test func longLinesAreCutWithOverlap() {
         let sentence = "고객의 요청을 먼저 경청합니다. "
         let chunks = Chunker(maxCharacters: 200, overlapCharacters: 40).chunks(ofPage: String(repeating: sentence, count: 40), number: 1)
