@@ -23,27 +23,44 @@ enum UploadReceiver {
               let boundary = boundary(of: contentType) else {
             throw APIError(.unprocessableContent, "Expected a multipart/form-data body with a file field")
         }
-        let tooLarge = APIError(.contentTooLarge, "File too large (limit \(limit / 1024 / 1024) MB)")
         // Multipart framing adds a little; a body much larger than the limit is refused unread.
         let framing = 64 * 1024
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit + framing { throw tooLarge }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit + framing {
+            throw APIError(.contentTooLarge, "File too large (limit \(limit / 1024 / 1024) MB)")
+        }
 
         try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: true)
         let path = (temporaryDirectory as NSString).appendingPathComponent("upload-\(UUID().uuidString)")
-        let sink = try PartSink(path: path, limit: limit)
         var keep = false
-        defer {
-            sink.close()
-            if !keep { try? FileManager.default.removeItem(atPath: path) }
-        }
+        defer { if !keep { try? FileManager.default.removeItem(atPath: path) } }
+        let part = try await receiveFilePart(request.body, boundary: boundary, limit: limit, framing: framing, to: path)
+        let name = sanitizedFileName(part.filename)
+        guard part.size > 0 else { throw APIError(.badRequest, "The uploaded file is empty") }
+        guard let kind = try kind(ofFileAt: path, name: name) else { throw APIError(.badRequest, unsupported) }
+        keep = true
+        return ReceivedUpload(filename: withExtension(name, for: kind), path: path, size: part.size,
+                              sha256: part.sha256, kind: kind)
+    }
+
+    struct FilePart {
+        var filename: String
+        var size: Int
+        var sha256: String
+    }
+
+    /// Parses a multipart body as it arrives and writes the `file` part's bytes to `path`.
+    static func receiveFilePart<Body: AsyncSequence>(_ body: Body, boundary: String, limit: Int, framing: Int, to path: String) async throws -> FilePart
+    where Body.Element == ByteBuffer {
+        let tooLarge = APIError(.contentTooLarge, "File too large (limit \(limit / 1024 / 1024) MB)")
+        let sink = try PartSink(path: path, limit: limit)
+        defer { sink.close() }
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in sink.header(name: name, value: value) }
         parser.onBody = { buffer in sink.body(&buffer) }
         parser.onPartComplete = { sink.partComplete() }
-
         var received = 0
         do {
-            for try await buffer in request.body {
+            for try await buffer in body {
                 received += buffer.readableBytes
                 if received > limit + framing { throw tooLarge }
                 try parser.execute(buffer)
@@ -57,13 +74,7 @@ enum UploadReceiver {
         guard sink.fileComplete, let rawName = sink.filename else {
             throw APIError(.unprocessableContent, "Field required: file")
         }
-        sink.close()
-        let name = sanitizedFileName(rawName)
-        guard sink.size > 0 else { throw APIError(.badRequest, "The uploaded file is empty") }
-        guard let kind = try kind(ofFileAt: path, name: name) else { throw APIError(.badRequest, unsupported) }
-        keep = true
-        return ReceivedUpload(filename: withExtension(name, for: kind), path: path, size: sink.size,
-                              sha256: sink.hasher.finalize(), kind: kind)
+        return FilePart(filename: rawName, size: sink.size, sha256: sink.hasher.finalize())
     }
 
     static func boundary(of contentType: String) -> String? {

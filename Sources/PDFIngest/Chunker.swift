@@ -118,6 +118,11 @@ public struct Chunker: Sendable {
                 pieces.append(current.joined(separator: "\n"))
                 current = overlapTail(current)
                 length = current.reduce(0) { $0 + $1.count + 1 }
+                // No room for the overlap next to a long line: start clean.
+                if length + unit.count + 1 > maxCharacters {
+                    current = []
+                    length = 0
+                }
             }
             current.append(unit)
             length += unit.count + 1

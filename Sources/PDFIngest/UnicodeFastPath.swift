@@ -4,12 +4,30 @@
 extension String {
     /// NFC, skipping the work when every scalar is one that NFC leaves alone.
     public var fastNFC: String {
-        unicodeScalars.allSatisfy(\.isStableUnderNFC) ? self : precomposedStringWithCanonicalMapping
+        unicodeScalars.allSatisfy(\.isStableUnderNFC) ? self : precomposedStringWithCanonicalMapping.composingHangulTrailingJamo
     }
 
     /// NFKC, skipping the work when every scalar is one that NFKC leaves alone.
     public var fastNFKC: String {
-        unicodeScalars.allSatisfy(\.isStableUnderNFKC) ? self : precomposedStringWithCompatibilityMapping
+        unicodeScalars.allSatisfy(\.isStableUnderNFKC) ? self : precomposedStringWithCompatibilityMapping.composingHangulTrailingJamo
+    }
+
+    /// Foundation on Linux (Swift 6.3) composes ᄀ+ᅡ+ᆨ into 각 but leaves 가+ᆨ apart, so NFC
+    /// and NFD inputs would differ. This finishes Unicode's algorithmic LV + T composition.
+    var composingHangulTrailingJamo: String {
+        guard unicodeScalars.contains(where: { (0x11A8...0x11C2).contains($0.value) }) else { return self }
+        var result = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            if (0x11A8...0x11C2).contains(scalar.value), let last = result.last,
+               (0xAC00...0xD7A3).contains(last.value), (last.value - 0xAC00) % 28 == 0,
+               let composed = Unicode.Scalar(last.value + scalar.value - 0x11A7) {
+                result.removeLast()
+                result.append(composed)
+            } else {
+                result.append(scalar)
+            }
+        }
+        return String(result)
     }
 }
 

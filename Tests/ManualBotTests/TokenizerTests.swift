@@ -64,6 +64,12 @@ import Testing
         #expect(tokenizer.terms(text.decomposedStringWithCanonicalMapping) == tokenizer.terms(text))
     }
 
+    /// Found by the property test: 가 + ᆨ (LV syllable + trailing jamo) is canonically 각.
+    @Test func syllablePlusTrailingJamoComposes() {
+        #expect(tokenizer.terms("\u{AC00}\u{11A8}") == ["각"])
+        #expect(tokenizer.terms("\u{1100}\u{1161}\u{11A8}") == ["각"])
+    }
+
     @Test func questionFillerIsDropped() {
         #expect(tokenizer.queryTerms("노쇼 고객 환불 어떻게 해요?") == ["노쇼", "고객", "환불"])
         #expect(tokenizer.queryTerms("환불은 어케 하나요") == ["환불"])

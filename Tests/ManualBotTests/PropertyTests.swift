@@ -1,0 +1,114 @@
+// Property tests: the tokenizer, the chunker and the multipart reader under random input never
+// crash and keep their invariants.
+import Foundation
+import NIOCore
+import PropertyBased
+import Testing
+@testable import HTTPServer
+@testable import PDFIngest
+@testable import Retrieval
+
+/// Characters of what manuals contain: Hangul syllables and jamo, Latin, digits, CJK, symbols,
+/// combining marks, full-width forms, emoji, spaces and line breaks.
+let manualAlphabet: [Character] = {
+    var scalars: [Unicode.Scalar] = []
+    scalars += stride(from: 0xAC00, through: 0xD7A3, by: 211).compactMap(Unicode.Scalar.init)
+    scalars += stride(from: 0x1100, through: 0x11FF, by: 7).compactMap(Unicode.Scalar.init)
+    scalars += stride(from: 0x3131, through: 0x318E, by: 5).compactMap(Unicode.Scalar.init)
+    scalars += stride(from: 0x4E00, through: 0x9FFF, by: 997).compactMap(Unicode.Scalar.init)
+    scalars += stride(from: 0xFF01, through: 0xFF5E, by: 3).compactMap(Unicode.Scalar.init)
+    scalars += stride(from: 0x0300, through: 0x036F, by: 9).compactMap(Unicode.Scalar.init)
+    var characters = scalars.map(Character.init)
+    characters += Array("abcXYZ0123456789 \n\n\n.,?!-/()·•…★「」“”\u{FFFD}😀@:%")
+    characters += Array("환불은 체크인을 고객이 객실에서 노쇼 와이파이 엘베 ")
+    return characters
+}()
+
+let manualText = Gen.int(in: 0...(manualAlphabet.count - 1)).array(of: 0...300).map { indices in
+    String(indices.map { manualAlphabet[$0] })
+}
+
+let byteArrays = Gen.int(in: 0...255).map { UInt8($0) }
+
+@Suite struct PropertyTests {
+    let tokenizer = KoreanTokenizer()
+
+    @Test func tokenizerIsTotalDeterministicAndNormalisationBlind() async {
+        await propertyCheck(count: 300, input: manualText) { text in
+            let terms = tokenizer.terms(text)
+            #expect(terms == tokenizer.terms(text))
+            #expect(terms.allSatisfy { !$0.isEmpty && !$0.contains(" ") })
+            #expect(tokenizer.terms(text.decomposedStringWithCanonicalMapping) == tokenizer.terms(text.precomposedStringWithCanonicalMapping))
+            _ = tokenizer.weightedQueryTerms(text)
+            _ = PIIMasker.mask(text)
+        }
+    }
+
+    @Test func everyChunkKeepsAValidPage() async {
+        await propertyCheck(count: 200, input: manualText.array(of: 0...8), Gen.int(in: 60...600)) { pages, size in
+            let chunker = Chunker(maxCharacters: size, overlapCharacters: size / 5)
+            let chunks = chunker.chunks(of: ExtractedDocument(pages: pages))
+            #expect(chunks.allSatisfy { (1...max(1, pages.count)).contains($0.page) })
+            #expect(chunks.allSatisfy { !$0.text.isEmpty })
+            #expect(chunks.allSatisfy { $0.text.count <= chunker.maxCharacters })
+            #expect(chunks.map(\.page) == chunks.map(\.page).sorted())
+            for chunk in chunks {
+                #expect(!pages[chunk.page - 1].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+        }
+    }
+
+    /// Any file bytes, cut into any pieces on the wire, come out whole with their SHA-256.
+    @Test func multipartRoundTrip() async throws {
+        let bytes = byteArrays.array(of: 0...4000)
+        let cuts = Gen.int(in: 1...700)
+        await propertyCheck(count: 120, input: bytes, cuts, Gen.int(in: 0...2).map { ["a.pdf", "객실 안내.txt", "x y.pdf"][$0] }) { data, cut, name in
+            let form = LiveServer.multipart(fileName: name, data: Data(data))
+            let boundary = UploadReceiver.boundary(of: form.contentType)!
+            var pieces: [ByteBuffer] = []
+            var offset = 0
+            while offset < form.body.count {
+                let end = min(form.body.count, offset + cut)
+                pieces.append(ByteBuffer(bytes: form.body[offset..<end]))
+                offset = end
+            }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("prop-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            do {
+                let part = try await UploadReceiver.receiveFilePart(Buffers(pieces), boundary: boundary, limit: 1 << 20, framing: 1 << 16, to: path)
+                #expect(part.size == data.count)
+                #expect(FileManager.default.contents(atPath: path) == Data(data))
+                #expect(part.sha256 == PDFIngest.SHA256.hex(Data(data)))
+                #expect(part.filename == name)
+            } catch {
+                Issue.record("multipart failed: \(error)")
+            }
+        }
+    }
+
+    /// Random garbage is refused with a client error, never a crash.
+    @Test func garbageMultipartIsAClientError() async {
+        await propertyCheck(count: 150, input: byteArrays.array(of: 0...2000)) { data in
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("prop-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            do {
+                _ = try await UploadReceiver.receiveFilePart(Buffers([ByteBuffer(bytes: data)]), boundary: "XyZ", limit: 1 << 20, framing: 1 << 16, to: path)
+            } catch let error as APIError {
+                #expect((400..<500).contains(error.status.code))
+            } catch {
+                Issue.record("unexpected error \(error)")
+            }
+        }
+    }
+}
+
+struct Buffers: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffers: [ByteBuffer]
+    init(_ buffers: [ByteBuffer]) { self.buffers = buffers }
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var rest: ArraySlice<ByteBuffer>
+        mutating func next() async -> ByteBuffer? { rest.popFirst() }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(rest: buffers[...]) }
+}
