@@ -47,26 +47,38 @@ public final class S3Client: Sendable {
         var objects: [S3Object] = []
         var token: String?
         repeat {
-            var query: [(name: String, value: String)] = [("list-type", "2"), ("encoding-type", "url"), ("max-keys", String(pageSize))]
-            if !prefix.isEmpty { query.append(("prefix", prefix)) }
-            if let token { query.append(("continuation-token", token)) }
-            let operation = "ListObjectsV2 \(bucket)/\(prefix)"
-            let response = try await send(operation: operation, method: "GET", bucket: bucket, key: nil, query: query,
-                                          limit: Self.metadataLimit)
-            let page: ListObjectsPage
-            do {
-                page = try ListObjectsParser.parse(response.body)
-            } catch {
-                throw S3Error(operation: operation, status: response.status, code: "InvalidResponse", message: "unreadable listing: \(error)")
-            }
+            let page = try await listPage(bucket: bucket, prefix: prefix, pageSize: pageSize, continuationToken: token)
             objects += page.objects
-            token = page.isTruncated ? page.nextContinuationToken : nil
-            if page.isTruncated, token == nil {
-                throw S3Error(operation: operation, status: response.status, code: "InvalidResponse",
-                              message: "truncated listing without NextContinuationToken")
-            }
+            token = page.nextContinuationToken
         } while token != nil
         return objects
+    }
+
+    /// One page of at most `maxKeys` objects (a cheap permission check).
+    public func listFirstPage(bucket: String, prefix: String = "", maxKeys: Int) async throws -> [S3Object] {
+        try await listPage(bucket: bucket, prefix: prefix, pageSize: maxKeys, continuationToken: nil).objects
+    }
+
+    func listPage(bucket: String, prefix: String, pageSize: Int, continuationToken: String?) async throws -> ListObjectsPage {
+        var query: [(name: String, value: String)] = [("list-type", "2"), ("encoding-type", "url"), ("max-keys", String(pageSize))]
+        if !prefix.isEmpty { query.append(("prefix", prefix)) }
+        if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        let operation = "ListObjectsV2 \(bucket)/\(prefix)"
+        let response = try await send(operation: operation, method: "GET", bucket: bucket, key: nil, query: query,
+                                      limit: Self.metadataLimit)
+        var page: ListObjectsPage
+        do {
+            page = try ListObjectsParser.parse(response.body)
+        } catch {
+            throw S3Error(operation: operation, status: response.status, code: "InvalidResponse", message: "unreadable listing: \(error)")
+        }
+        if !page.isTruncated {
+            page.nextContinuationToken = nil
+        } else if page.nextContinuationToken?.isEmpty ?? true {
+            throw S3Error(operation: operation, status: response.status, code: "InvalidResponse",
+                          message: "truncated listing without NextContinuationToken")
+        }
+        return page
     }
 
     /// The object's bytes; over `maxBytes` → `ObjectTooLarge`, after reading at most that much.
