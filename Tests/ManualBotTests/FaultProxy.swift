@@ -1,7 +1,8 @@
-// A TCP proxy on 127.0.0.1 in front of the S3 test server whose first connections fail: an
-// HTTP 503 SlowDown, a 500 InternalError, or a reset (RST) after reading the request. Later
-// connections are piped through byte for byte, so SigV4 (which signs the Host header the
-// client sent) still verifies.
+// A proxy on 127.0.0.1 in front of the S3 test server whose first requests fail: an HTTP 503
+// SlowDown, a 500 InternalError, or a reset (RST) after reading the request. Other requests go
+// through byte for byte (so SigV4, which signs the Host header the client sent, still
+// verifies) with `Connection: close` added — unsigned — so that each connection carries one
+// request and the faults hit requests in order, not whichever connection the client reuses.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -16,12 +17,15 @@ final class FaultProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var faults: [Fault]
     private var stopped = false
+    /// Listing requests (`list-type=2`) pass untouched, so the faults hit the downloads.
+    private let spareListings: Bool
     private(set) var faultsServed = 0
     private(set) var connections = 0
 
-    init(upstreamPort: Int, faults: [Fault]) throws {
+    init(upstreamPort: Int, faults: [Fault], spareListings: Bool = false) throws {
         self.upstreamPort = upstreamPort
         self.faults = faults
+        self.spareListings = spareListings
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         listener = fd
         var yes: Int32 = 1
@@ -61,20 +65,24 @@ final class FaultProxy: @unchecked Sendable {
                 if lock.withLock({ stopped }) { return }
                 continue
             }
-            let fault = lock.withLock { () -> Fault? in
-                connections += 1
-                guard !faults.isEmpty else { return nil }
-                faultsServed += 1
-                return faults.removeFirst()
-            }
-            Thread { [self] in
-                if let fault { serveFault(fault, on: client) } else { pipe(client) }
-            }.start()
+            lock.withLock { connections += 1 }
+            Thread { [self] in serve(client) }.start()
         }
     }
 
+    private func serve(_ client: Int32) {
+        let head = readRequestHead(client)
+        let requestLine = String(decoding: head.prefix { $0 != 13 }, as: UTF8.self)
+        let fault = lock.withLock { () -> Fault? in
+            if spareListings, requestLine.contains("list-type=") { return nil }
+            guard !faults.isEmpty else { return nil }
+            faultsServed += 1
+            return faults.removeFirst()
+        }
+        if let fault { serveFault(fault, on: client) } else { pipe(client, head: head) }
+    }
+
     private func serveFault(_ fault: Fault, on client: Int32) {
-        readRequestHead(client)
         switch fault {
         case .slowDown:
             respond(client, status: "503 Slow Down", code: "SlowDown", message: "Please reduce your request rate.")
@@ -88,17 +96,22 @@ final class FaultProxy: @unchecked Sendable {
         close(client)
     }
 
-    private func readRequestHead(_ client: Int32) {
+    /// The bytes up to and including the blank line that ends the head (plus whatever of the
+    /// body came with them).
+    private func readRequestHead(_ client: Int32) -> [UInt8] {
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         while received.count < 65536 {
             let count = recv(client, &buffer, buffer.count, 0)
-            if count <= 0 { return }
+            if count <= 0 { break }
             received += buffer[0..<count]
-            if received.count >= 4, received.suffix(from: 0).firstRange(of: [13, 10, 13, 10]) != nil { return }
+            if received.firstRange(of: [13, 10, 13, 10]) != nil { break }
         }
+        var none = timeval(tv_sec: 0, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
+        return received
     }
 
     private func respond(_ client: Int32, status: String, code: String, message: String) {
@@ -111,7 +124,7 @@ final class FaultProxy: @unchecked Sendable {
         while recv(client, &buffer, buffer.count, 0) > 0 {}
     }
 
-    private func pipe(_ client: Int32) {
+    private func pipe(_ client: Int32, head: [UInt8]) {
         let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = Self.loopback(port: upstreamPort)
         let connected = withUnsafePointer(to: &address) {
@@ -121,6 +134,17 @@ final class FaultProxy: @unchecked Sendable {
             close(upstream)
             close(client)
             return
+        }
+        var forwarded = head
+        if let end = head.firstRange(of: [13, 10, 13, 10]) {
+            // After the last header line's CRLF, before the blank line.
+            forwarded.insert(contentsOf: Array("Connection: close\r\n".utf8), at: end.lowerBound + 2)
+        }
+        var offset = 0
+        while offset < forwarded.count {
+            let sent = forwarded[offset...].withUnsafeBytes { send(upstream, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { break }
+            offset += sent
         }
         let done = DispatchSemaphore(value: 0)
         Thread { Self.copy(from: client, to: upstream); done.signal() }.start()
