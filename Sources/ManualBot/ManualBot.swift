@@ -31,14 +31,14 @@ func loadSettings() throws -> Settings {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP API (HOST, PORT, DATA_DIR, MANUALS_DIR, LOG_LEVEL from the environment).")
+        abstract: "Run the HTTP API (HOST, PORT, DATA_DIR, MANUALS_DIR or S3_BUCKET, LOG_LEVEL… from the environment).")
 
     func run() async throws {
         let settings = try loadSettings()
         let logger = bootstrapLogging(level: settings.logLevel)
         let service = try makeService(settings: settings)
         let app = buildApplication(settings: settings, service: service, logger: logger) { port in
-            logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "manuals": "\(settings.manualsDirectory)"])
+            logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "manuals": "\(service.manualSource)"])
         }
         try await app.runService()
     }

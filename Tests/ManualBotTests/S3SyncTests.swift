@@ -10,7 +10,7 @@ import Testing
 @testable import S3
 
 @Suite(.serialized, .enabled(if: S3TestServer.enabled)) struct S3SyncTests {
-    static func startServer(bucket: String, credentials: AWSCredentials? = nil) async throws -> LiveServer {
+    static func startServer(bucket: String, credentials: AWSCredentials? = nil, interval: Int = 0) async throws -> LiveServer {
         let endpoint = try S3TestServer.endpoint()
         let keys = try credentials ?? S3TestServer.credentials()
         return try await LiveServer { settings in
@@ -18,7 +18,7 @@ import Testing
             settings.s3Endpoint = endpoint
             settings.awsRegion = S3TestServer.region
             settings.s3Credentials = StaticCredentialProvider(keys)
-            settings.syncIntervalSeconds = 0
+            settings.syncIntervalSeconds = interval
         }
     }
 
@@ -83,6 +83,26 @@ import Testing
         let fixed = try await server.request("POST", "/api/v1/docs/sync")
         #expect(fixed.json["updated"] as? [String] == ["broken.pdf"])
         #expect((fixed.json["failed"] as? [String: String])?.isEmpty == true)
+        await server.stop()
+    }
+
+    /// Replicas follow the bucket by themselves, every SYNC_INTERVAL_SECONDS.
+    @Test func periodicSyncFollowsTheBucket() async throws {
+        let client = try S3TestServer.client()
+        let bucket = try await S3TestServer.freshBucket(client)
+        try await client.putObject(bucket: bucket, key: "first.txt", data: text("수영장은 오전 6시에 엽니다."))
+        let server = try await Self.startServer(bucket: bucket, interval: 1)
+        try await server.waitForIngest()
+        #expect(try await server.service.index.stats().documents == 1)
+        try await client.putObject(bucket: bucket, key: "second.txt", data: text("사우나는 밤 10시에 닫습니다."))
+        try await client.deleteObject(bucket: bucket, key: "first.txt")
+        var keys: [String] = []
+        for _ in 0..<100 {
+            try await Task.sleep(for: .milliseconds(100))
+            keys = try await server.service.index.documents().compactMap(\.s3Key)
+            if keys == ["second.txt"] { break }
+        }
+        #expect(keys == ["second.txt"])
         await server.stop()
     }
 
