@@ -34,10 +34,17 @@ let package = Package(
             name: "PDFIngest",
             dependencies: ["CPoppler", "CCrypto"]
         ),
+        // Hand-written S3 client: SigV4 over FoundationNetworking's URLSession, SHA-256/HMAC from
+        // libcrypto; no AsyncHTTPClient or swift-crypto to compile.
+        .target(
+            name: "S3",
+            dependencies: ["CCrypto"]
+        ),
         .target(
             name: "Retrieval",
             dependencies: [
                 "PDFIngest",
+                "S3",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -46,6 +53,7 @@ let package = Package(
             name: "HTTPServer",
             dependencies: [
                 "Retrieval",
+                "S3",
                 "PDFIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +76,8 @@ let package = Package(
             name: "ManualBotTests",
             dependencies: [
                 "HTTPServer",
+                "S3",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "Retrieval",
                 "PDFIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds the manualbot binary (the tests run it as
-# the isolated PDF parser), then the Swift Testing suites.
+# the isolated PDF parser), starts the S3 test server (SeaweedFS on 127.0.0.1, stopped on
+# exit), then the Swift Testing suites. The S3 suites get the server through
+# MANUALBOT_TEST_S3_*; MANUALBOT_TEST_REQUIRE_S3=1 makes them fail, not skip, without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
+s3_dir=$(mktemp -d "${TMPDIR:-/tmp}/manualbot-s3.XXXXXX")
+trap 'bash scripts/s3-test-server.sh stop "$s3_dir"' EXIT
+bash scripts/s3-test-server.sh start "$s3_dir"
+# shellcheck disable=SC1091
+source "$s3_dir/env"
+export MANUALBOT_TEST_REQUIRE_S3=1
 swift test --skip-build "$@"

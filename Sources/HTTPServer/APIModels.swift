@@ -62,9 +62,13 @@ struct DocumentSummary: Encodable {
     var reason: String?
     var sha256: String
     var indexedAt: Date
+    /// Manuals from S3: the object key and the ETag indexed.
+    var s3Key: String? = nil
+    var etag: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, file, source, title, pages, chunks, ocrPages = "ocr_pages", status, reason, sha256, indexedAt = "indexed_at"
+        case s3Key = "s3_key", etag
     }
 }
 

@@ -1,10 +1,12 @@
-// Builds the whole service from Settings: index, isolated parser, routes, and the start-up sync
-// of the manuals folder that runs in the background while health answers at once.
+// Builds the whole service from Settings: index, isolated parser, manual source (folder or S3
+// bucket), routes, and the start-up sync that runs in the background while health answers at
+// once (then, for a bucket, a sync every SYNC_INTERVAL_SECONDS).
 import Foundation
 import Hummingbird
 import Logging
 import PDFIngest
 import Retrieval
+import S3
 import ServiceLifecycle
 
 public func makeService(settings: Settings) throws -> ManualService {
@@ -20,8 +22,18 @@ public func makeService(settings: Settings) throws -> ManualService {
                               timeout: .seconds(settings.openAITimeoutSeconds))
     }
     let composer = AnswerComposer(extractive: ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters), model: model, logger: logger)
+    var bucket: BucketIngestor?
+    if let name = settings.s3Bucket {
+        let endpoint = S3Endpoint(region: settings.awsRegion, custom: settings.s3Endpoint,
+                                  forcePathStyle: settings.s3ForcePathStyle ?? (settings.s3Endpoint != nil))
+        let credentials = try settings.s3Credentials ?? CredentialChain.resolve()
+        var ingestor = BucketIngestor(index: index, extractor: extractor, client: S3Client(endpoint: endpoint, credentials: credentials),
+                                      bucket: name, prefix: settings.s3Prefix)
+        ingestor.maxObjectBytes = settings.s3MaxObjectMB << 20
+        bucket = ingestor
+    }
     return ManualService(index: index, extractor: extractor, manualsDirectory: settings.manualsDirectory,
-                         composer: composer, logger: logger)
+                         composer: composer, bucket: bucket, logger: logger)
 }
 
 public func buildApplication(
@@ -38,10 +50,13 @@ public func buildApplication(
         logger: logger)
     app.beforeServerStarts { await service.markStartupSyncPending() }
     app.addServices(StartupSyncService(service: service, logger: logger))
+    if service.bucket != nil, settings.syncIntervalSeconds > 0 {
+        app.addServices(PeriodicSyncService(service: service, interval: .seconds(settings.syncIntervalSeconds), logger: logger))
+    }
     return app
 }
 
-/// Indexes the manuals folder once the server is up; a failure is logged, never fatal.
+/// Indexes the manual source once the server is up; a failure is logged, never fatal.
 struct StartupSyncService: Service {
     let service: ManualService
     let logger: Logger

@@ -65,8 +65,11 @@ public struct OpenAICompatibleModel: LanguageModel {
 
     public func complete(_ messages: [ChatMessage]) async throws -> String {
         let request = try request(messages, stream: false)
-        let (data, response) = try await withDeadline(timeout) {
-            try await URLSession.shared.data(for: request)
+        let (data, response): (Data, URLResponse)
+        do {
+            (data, response) = try await withDeadline(timeout) { try await URLSession.shared.data(for: request) }
+        } catch is DeadlineExceeded {
+            throw LanguageModelError.timeout
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else { throw LanguageModelError.http(status, String(decoding: data, as: UTF8.self)) }
@@ -102,19 +105,6 @@ public struct OpenAICompatibleModel: LanguageModel {
             continuation.finish(throwing: error)
         }
         return stream
-    }
-}
-
-/// Runs `operation`, or throws `LanguageModelError.timeout` once `limit` has passed.
-func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw LanguageModelError.timeout
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }
 

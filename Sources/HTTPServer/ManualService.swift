@@ -1,8 +1,10 @@
-// What the routes need: the index, the folder ingestor and the state of the last ingest.
+// What the routes need: the index, the manual source (a folder, or an S3 bucket when
+// S3_BUCKET is set) and the state of the last sync.
 import Foundation
 import Logging
 import PDFIngest
 import Retrieval
+import S3
 
 public final class ManualService: Sendable {
     public let index: ManualIndex
@@ -10,34 +12,55 @@ public final class ManualService: Sendable {
     public let composer: AnswerComposer
     public let manualsDirectory: String
     public let jobs: UploadJobs
+    /// The bucket that replaces `manualsDirectory` as the source, when S3_BUCKET is set.
+    public let bucket: BucketIngestor?
     let state = IngestState()
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
-                composer: AnswerComposer? = nil, logger: Logger = Logger(label: "manualbot")) {
+                composer: AnswerComposer? = nil, bucket: BucketIngestor? = nil, logger: Logger = Logger(label: "manualbot")) {
         self.index = index
         self.ingestor = FolderIngestor(index: index, extractor: extractor)
         self.composer = composer ?? AnswerComposer(extractive: ExtractiveAnswer(), model: nil, logger: logger)
         self.manualsDirectory = manualsDirectory
         self.jobs = UploadJobs(index: index, extractor: extractor, logger: logger)
+        self.bucket = bucket
     }
 
-    /// Syncs the manuals folder into the index; one sync at a time.
+    /// Where the manuals come from: `s3://bucket/prefix` or the folder.
+    public var manualSource: String { bucket?.location ?? manualsDirectory }
+
+    public enum SyncOutcome: Sendable {
+        case finished(IngestReport)
+        /// Another sync is running.
+        case busy
+        /// The source could not be read (e.g. the bucket could not be listed); nothing changed.
+        case failed(String)
+    }
+
+    /// Syncs the manual source into the index; one sync at a time.
     @discardableResult
     public func syncManuals(logger: Logger) async -> IngestReport? {
-        guard await state.begin() else { return nil }
+        if case .finished(let report) = await runSync(logger: logger) { return report }
+        return nil
+    }
+
+    /// Syncs now, or says that another sync is running.
+    public func runSync(logger: Logger) async -> SyncOutcome {
+        guard await state.begin() else { return .busy }
         do {
-            let report = try await ingestor.sync(folder: manualsDirectory)
+            let report = if let bucket { try await bucket.sync() } else { try await ingestor.sync(folder: manualsDirectory) }
             await state.finish(report: report, error: nil)
             logger.info("manuals synced", metadata: [
+                "source": "\(manualSource)",
                 "added": "\(report.added.count)", "updated": "\(report.updated.count)", "removed": "\(report.removed.count)",
                 "unchanged": "\(report.unchanged)", "failed": "\(report.failed.count)", "pages": "\(report.pages)",
                 "seconds": "\(String(format: "%.2f", report.seconds))",
             ])
-            return report
+            return .finished(report)
         } catch {
             await state.finish(report: nil, error: "\(error)")
-            logger.error("manual sync failed", metadata: ["error": "\(error)"])
-            return nil
+            logger.error("manual sync failed", metadata: ["source": "\(manualSource)", "error": "\(error)"])
+            return .failed("\(error)")
         }
     }
 

@@ -17,8 +17,12 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
         JSONBody.response(["status": "ok", "service": "gaekdam-ai-bot"])
     }
 
-    router.get("/api/v1/health") { _, _ in
-        try await health(service: service)
+    router.get("/api/v1/health") { request, _ in
+        // ?deep=1 also checks S3 permissions; the plain check never leaves the process.
+        if let deep = request.uri.queryParameters.get("deep"), ["1", "true", "yes"].contains(deep.lowercased()) {
+            return try await deepHealth(service: service)
+        }
+        return try await health(service: service)
     }
 
     router.post("/api/v1/chat") { request, context in
@@ -58,12 +62,14 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
         let documents = try await service.index.documents().map { record in
             DocumentSummary(id: record.id ?? 0, file: record.fileName, source: record.source, title: record.title,
                             pages: record.pages, chunks: record.chunks, ocrPages: record.ocrPages, status: record.status.rawValue,
-                            reason: record.reason, sha256: record.sha256, indexedAt: record.indexedAt)
+                            reason: record.reason, sha256: record.sha256, indexedAt: record.indexedAt,
+                            s3Key: record.s3Key, etag: record.etag)
         }
         return JSONBody.response(DocumentList(documents: documents, count: documents.count))
     }
 
     addUploadRoutes(to: router, service: service, settings: settings)
+    addSyncRoutes(to: router, service: service)
     return router
 }
 

@@ -1,6 +1,7 @@
 // Service configuration, read from the environment (names from the contract and the README).
 import Foundation
 import Logging
+import S3
 
 public struct Settings: Sendable {
     public var host = "0.0.0.0"
@@ -31,6 +32,20 @@ public struct Settings: Sendable {
     public var openAIBaseURL = URL(string: "https://api.openai.com/v1")!
     public var openAIModel = "gpt-4o-mini"
     public var openAITimeoutSeconds = 30
+    /// When set, this bucket (under `s3Prefix`) is the manual source instead of `manualsDirectory`.
+    public var s3Bucket: String? = nil
+    public var s3Prefix = ""
+    public var awsRegion = "ap-northeast-2"
+    /// An S3-compatible server instead of AWS (tests, MinIO, SeaweedFS).
+    public var s3Endpoint: URL? = nil
+    /// Path-style addressing (`host/bucket/key`); on by default with `s3Endpoint`.
+    public var s3ForcePathStyle: Bool? = nil
+    /// Seconds between bucket syncs after the start-up one; 0 turns periodic syncing off.
+    public var syncIntervalSeconds = 300
+    /// Objects larger than this are recorded as failed without being downloaded.
+    public var s3MaxObjectMB = 100
+    /// Where S3 credentials come from; nil: the default chain over the process environment.
+    public var s3Credentials: (any CredentialProvider)? = nil
 
     public init() {}
 
@@ -72,6 +87,35 @@ public struct Settings: Sendable {
         if let value = try integer("PARSE_TIMEOUT_SECONDS", 1...3600) { settings.parseTimeoutSeconds = value }
         if let value = try integer("PARSE_MEMORY_MB", 64...65536) { settings.parseMemoryMB = value }
         if let value = try integer("PARSE_WORKERS", 1...64) { settings.parseWorkers = value }
+        if let bucket = environment["S3_BUCKET"], !bucket.isEmpty {
+            guard bucket.count >= 3, bucket.count <= 63, bucket.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }),
+                  bucket.unicodeScalars.allSatisfy(\.isASCII) else {
+                throw SettingsError(message: "S3_BUCKET must be an S3 bucket name (3-63 lower-case letters, digits, '-', '.'), got \"\(bucket)\"")
+            }
+            settings.s3Bucket = bucket
+        }
+        if let prefix = environment["S3_PREFIX"] { settings.s3Prefix = prefix.hasPrefix("/") ? String(prefix.drop { $0 == "/" }) : prefix }
+        if let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"], !region.isEmpty {
+            guard region.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
+                throw SettingsError(message: "AWS_REGION must look like ap-northeast-2, got \"\(region)\"")
+            }
+            settings.awsRegion = region
+        }
+        if let raw = environment["S3_ENDPOINT"], !raw.isEmpty {
+            guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+                throw SettingsError(message: "S3_ENDPOINT must be an http(s) URL such as http://127.0.0.1:8333, got \"\(raw)\"")
+            }
+            settings.s3Endpoint = url
+        }
+        if let raw = environment["S3_FORCE_PATH_STYLE"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": settings.s3ForcePathStyle = true
+            case "0", "false", "no", "off": settings.s3ForcePathStyle = false
+            default: throw SettingsError(message: "S3_FORCE_PATH_STYLE must be true or false, got \"\(raw)\"")
+            }
+        }
+        if let value = try integer("SYNC_INTERVAL_SECONDS", 0...86_400) { settings.syncIntervalSeconds = value }
+        if let value = try integer("S3_MAX_OBJECT_MB", 1...4096) { settings.s3MaxObjectMB = value }
         return settings
     }
 

@@ -31,7 +31,7 @@ func loadSettings() throws -> Settings {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP API (API_KEY required; HOST, PORT, DATA_DIR, MANUALS_DIR, … from the environment).")
+        abstract: "Run the HTTP API (API_KEY required; HOST, PORT, DATA_DIR, MANUALS_DIR or S3_BUCKET, … from the environment).")
 
     func run() async throws {
         let settings = try loadSettings()
@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         let logger = bootstrapLogging(level: settings.logLevel)
         let service = try makeService(settings: settings)
         let app = buildApplication(settings: settings, service: service, logger: logger) { port in
-            logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "manuals": "\(settings.manualsDirectory)"])
+            logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(port)", "manuals": "\(service.manualSource)"])
         }
         try await app.runService()
     }

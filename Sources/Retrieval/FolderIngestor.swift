@@ -150,10 +150,11 @@ extension ManualIndex {
     /// is recorded with its reason (and the old version, if any, leaves the index).
     @discardableResult
     public func store(outcome: ExtractionOutcome, fileName: String, source: String, size: Int64, modifiedAt: Double,
-                      sha256: String, chunker: Chunker = Chunker()) async throws -> DocumentRecord {
+                      sha256: String, s3Key: String? = nil, etag: String? = nil,
+                      chunker: Chunker = Chunker()) async throws -> DocumentRecord {
         var record = DocumentRecord(id: nil, fileName: fileName, source: source, size: size, modifiedAt: modifiedAt,
                                     sha256: sha256, title: nil, pages: 0, chunks: 0, ocrPages: 0, status: .failed,
-                                    reason: nil, indexedAt: Date())
+                                    reason: nil, indexedAt: Date(), s3Key: s3Key, etag: etag)
         switch outcome {
         case .failure(let error):
             record.reason = error.reason

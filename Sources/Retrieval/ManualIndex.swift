@@ -26,10 +26,14 @@ public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var status: Status
     public var reason: String?
     public var indexedAt: Date
+    /// For a manual from S3: its key and the ETag it was indexed at (migration "v2-s3").
+    public var s3Key: String? = nil
+    public var etag: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, fileName = "file_name", source, size, modifiedAt = "modified_at", sha256, title, pages, chunks
         case ocrPages = "ocr_pages", status, reason, indexedAt = "indexed_at"
+        case s3Key = "s3_key", etag
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -99,6 +103,14 @@ public final class ManualIndex: Sendable {
         }
         migrator.registerMigration("v2-jobs") { db in
             try UploadJob.createTable(db)
+        }
+        migrator.registerMigration("v2-s3") { db in
+            // Manuals synced from S3: `source` is s3://bucket/key; the key and the ETag it was
+            // indexed at decide what the next sync downloads again.
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN s3_key TEXT;
+                ALTER TABLE documents ADD COLUMN etag TEXT;
+                """)
         }
         return migrator
     }
