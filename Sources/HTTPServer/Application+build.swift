@@ -33,7 +33,7 @@ public func makeService(settings: Settings) throws -> ManualService {
         bucket = ingestor
     }
     return ManualService(index: index, extractor: extractor, manualsDirectory: settings.manualsDirectory,
-                         composer: composer, bucket: bucket, logger: logger)
+                         composer: composer, bucket: bucket, maxUploadBytes: settings.maxUploadBytes, logger: logger)
 }
 
 public func buildApplication(

@@ -17,12 +17,13 @@ public final class ManualService: Sendable {
     let state = IngestState()
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
-                composer: AnswerComposer? = nil, bucket: BucketIngestor? = nil, logger: Logger = Logger(label: "manualbot")) {
+                composer: AnswerComposer? = nil, bucket: BucketIngestor? = nil, maxUploadBytes: Int = 50 << 20,
+                logger: Logger = Logger(label: "manualbot")) {
         self.index = index
         self.ingestor = FolderIngestor(index: index, extractor: extractor)
         self.composer = composer ?? AnswerComposer(extractive: ExtractiveAnswer(), model: nil, logger: logger)
         self.manualsDirectory = manualsDirectory
-        self.jobs = UploadJobs(index: index, extractor: extractor, logger: logger)
+        self.jobs = UploadJobs(index: index, extractor: extractor, bucket: bucket, maxUploadBytes: maxUploadBytes, logger: logger)
         self.bucket = bucket
     }
 

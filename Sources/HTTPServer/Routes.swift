@@ -98,21 +98,30 @@ func health(service: ManualService) async throws -> Response {
 
 /// Reads and validates a chat body: too large → 413, not JSON → 400, no usable message → 422.
 func decodeChat(_ request: inout Request, limit: Int) async throws -> ChatRequest {
+    let chat = try await decodeJSON(ChatRequest.self, from: request, limit: limit)
+    guard !chat.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        throw APIError(.unprocessableContent, "message must not be empty")
+    }
+    return chat
+}
+
+/// Reads a small JSON body: too large → 413, not JSON → 400, wrong shape → 422 naming the field.
+func decodeJSON<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+    var request = request
     let body: ByteBuffer
     do {
         body = try await request.collectBody(upTo: limit)
-    } catch let error as HTTPError where error.status == .contentTooLarge {
-        throw APIError(.contentTooLarge, "Request body too large (limit \(limit / 1024) KB)")
     } catch is NIOTooManyBytesError {
+        throw APIError(.contentTooLarge, "Request body too large (limit \(limit / 1024) KB)")
+    } catch let error as HTTPError where error.status == .contentTooLarge {
         throw APIError(.contentTooLarge, "Request body too large (limit \(limit / 1024) KB)")
     }
     let data = Data(buffer: body)
     guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
         throw APIError(.badRequest, "Malformed JSON body")
     }
-    let chat: ChatRequest
     do {
-        chat = try JSONDecoder().decode(ChatRequest.self, from: data)
+        return try JSONDecoder().decode(T.self, from: data)
     } catch let DecodingError.keyNotFound(key, _) {
         throw APIError(.unprocessableContent, "Field required: \(key.stringValue)")
     } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
@@ -121,10 +130,6 @@ func decodeChat(_ request: inout Request, limit: Int) async throws -> ChatReques
     } catch {
         throw APIError(.unprocessableContent, "Invalid request body")
     }
-    guard !chat.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-        throw APIError(.unprocessableContent, "message must not be empty")
-    }
-    return chat
 }
 
 /// The passage as one line, cut to a preview length at a word boundary.

@@ -12,10 +12,15 @@ public final class UploadJobs: Sendable {
     let chunker = Chunker()
     let logger: Logger
     let running = RunningJobs()
+    /// With a bucket, uploads live in it under `uploads/` and jobs read them from there.
+    let bucket: BucketIngestor?
+    let maxUploadBytes: Int
 
-    init(index: ManualIndex, extractor: any DocumentExtractor, logger: Logger) {
+    init(index: ManualIndex, extractor: any DocumentExtractor, bucket: BucketIngestor?, maxUploadBytes: Int, logger: Logger) {
         self.index = index
         self.extractor = extractor
+        self.bucket = bucket
+        self.maxUploadBytes = maxUploadBytes
         self.logger = logger
     }
 
@@ -32,8 +37,12 @@ public final class UploadJobs: Sendable {
 
     func process(_ jobID: String) async {
         do {
-            guard let job = try await index.updateJob(jobID, { $0.status = .processing; $0.detail = "parsing" }),
-                  let path = job.source else { return }
+            guard let job = try await index.updateJob(jobID, { $0.status = .processing; $0.detail = "parsing" }) else { return }
+            if let key = job.s3Key, let bucket {
+                try await processObject(job, key: key, bucket: bucket)
+                return
+            }
+            guard let path = job.source else { return }
             let data = FileManager.default.contents(atPath: path)
             guard let data else {
                 try await fail(jobID, "the uploaded file is missing")
@@ -44,24 +53,30 @@ public final class UploadJobs: Sendable {
             let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             let record = try await index.store(outcome: outcome, fileName: job.filename, source: path, size: Int64(data.count),
                                                modifiedAt: modified, sha256: job.sha256 ?? SHA256.hex(data), chunker: chunker)
-            let meta = Self.json(["pages": record.pages, "chunks": record.chunks, "document_id": record.id ?? 0,
-                                  "document_status": record.status.rawValue])
-            try await index.updateJob(jobID) { job in
-                job.documentID = record.id
-                job.meta = meta
-                if record.status == .done {
-                    job.status = .done
-                    job.detail = record.reason.map { "indexed \(record.pages) pages; \($0)" } ?? "indexed \(record.pages) pages"
-                } else {
-                    job.status = .failed
-                    job.detail = record.reason ?? "could not be indexed"
-                }
-            }
-            logger.info("upload job finished", metadata: ["job": "\(jobID)", "status": "\(record.status.rawValue)"])
+            try await finish(jobID, record: record, sha: nil)
         } catch {
             logger.error("upload job failed", metadata: ["job": "\(jobID)", "error": "\(error)"])
             try? await fail(jobID, "internal error while indexing: \(error)")
         }
+    }
+
+    /// Done when the document is searchable; failed with the document's reason otherwise.
+    func finish(_ jobID: String, record: DocumentRecord, sha: String?) async throws {
+        let meta = Self.json(["pages": record.pages, "chunks": record.chunks, "document_id": record.id ?? 0,
+                              "document_status": record.status.rawValue])
+        try await index.updateJob(jobID) { job in
+            job.documentID = record.id
+            job.meta = meta
+            if let sha { job.sha256 = sha }
+            if record.status == .done {
+                job.status = .done
+                job.detail = record.reason.map { "indexed \(record.pages) pages; \($0)" } ?? "indexed \(record.pages) pages"
+            } else {
+                job.status = .failed
+                job.detail = record.reason ?? "could not be indexed"
+            }
+        }
+        logger.info("upload job finished", metadata: ["job": "\(jobID)", "status": "\(record.status.rawValue)"])
     }
 
     func fail(_ jobID: String, _ reason: String) async throws {
@@ -72,10 +87,16 @@ public final class UploadJobs: Sendable {
     }
 
     /// After a restart: resume jobs whose file is stored, fail the others with a reason.
+    /// (A presigned upload still waiting for its notify stays pending until its URL expires.)
     func resumeUnfinished() async {
         do {
             for job in try await index.unfinishedJobs() {
-                if let path = job.source, FileManager.default.fileExists(atPath: path) {
+                if job.s3Key != nil, bucket != nil {
+                    if job.status == .processing || job.metaObject["notified"] as? Bool == true {
+                        logger.info("resuming upload job", metadata: ["job": "\(job.id)"])
+                        start(job.id)
+                    }
+                } else if let path = job.source, FileManager.default.fileExists(atPath: path) {
                     logger.info("resuming upload job", metadata: ["job": "\(job.id)"])
                     start(job.id)
                 } else {

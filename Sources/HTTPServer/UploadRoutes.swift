@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import PDFIngest
 import Retrieval
+import S3
 
 struct UploadAccepted: Encodable {
     var job_id: String
@@ -49,7 +50,15 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
 
     router.get("/api/v1/docs/status/{job_id}") { _, context in
         let id = context.parameters.get("job_id") ?? ""
-        guard let job = try await service.index.job(id: id) else { throw APIError(.notFound, "job not found") }
+        guard var job = try await service.index.job(id: id) else { throw APIError(.notFound, "job not found") }
+        // A presigned upload that was never reported: failed once its URL has long expired.
+        if job.status == .pending, job.s3Key != nil, job.metaObject["notified"] as? Bool != true,
+           Date().timeIntervalSince(job.createdAt) > Double(settings.presignExpiresSeconds + 300) {
+            job = try await service.index.updateJob(id) { job in
+                job.status = .failed
+                job.detail = "the upload was not reported with notify_upload before the upload URL expired"
+            } ?? job
+        }
         let meta = (try? JSONDecoder().decode(JSONValue.self, from: Data(job.meta.utf8))) ?? .object([:])
         return JSONBody.response(JobStatusBody(job_id: job.id, status: job.status.rawValue, state: job.status.rawValue,
                                                detail: job.detail, s3_key: job.s3Key, source: job.filename,
@@ -66,9 +75,86 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
         let uploads = URL(fileURLWithPath: settings.uploadsDirectory).standardizedFileURL.path + "/"
         if document.source.hasPrefix(uploads) {
             deletedFile = (try? FileManager.default.removeItem(atPath: document.source)) != nil
+        } else if let key = document.s3Key, key.hasPrefix(UploadRoutes.prefix), let bucket = service.bucket {
+            // Uploads leave the bucket too; other bucket manuals are the bucket owner's to delete.
+            do {
+                try await bucket.client.deleteObject(bucket: bucket.bucket, key: key)
+                deletedFile = true
+            } catch {
+                throw APIError(.badGateway, "removed from the index, but the bucket refused the delete: \(error)")
+            }
         }
         return JSONBody.response(DeleteBody(ok: true, id: id, file: document.fileName, deleted_file: deletedFile))
     }
+
+    router.post("/api/v1/docs/presign") { request, _ in
+        guard let bucket = service.bucket else { throw UploadRoutes.noBucket }
+        struct Body: Decodable { var filename: String; var content_type: String? }
+        let body = try await decodeJSON(Body.self, from: request, limit: settings.maxJSONBodyBytes)
+        let name = UploadReceiver.sanitizedFileName(body.filename)
+        guard ManualKind(fileName: name) != nil else { throw APIError(.badRequest, UploadReceiver.unsupported) }
+        let jobID = UUID().uuidString.lowercased()
+        let key = UploadRoutes.prefix + "\(jobID)_\(name)"
+        let url = try await bucket.client.presignedURL(method: "PUT", bucket: bucket.bucket, key: key, expires: settings.presignExpiresSeconds)
+        var job = UploadJob(id: jobID, filename: name, status: .pending, s3Key: key)
+        job.detail = "waiting for the browser's upload"
+        job.meta = UploadJobs.json(["content_type": body.content_type ?? "", "flow": "presign"])
+        try await service.index.insert(job)
+        return JSONBody.response(PresignBody(url: url.absoluteString, put_url: url.absoluteString, method: "PUT", job_id: jobID,
+                                             s3_key: key, expires_in: settings.presignExpiresSeconds, filename: name))
+    }
+
+    router.post("/api/v1/docs/notify_upload") { request, _ in
+        guard let bucket = service.bucket else { throw UploadRoutes.noBucket }
+        struct Body: Decodable { var job_id: String; var s3_key: String }
+        let body = try await decodeJSON(Body.self, from: request, limit: settings.maxJSONBodyBytes)
+        guard let job = try await service.index.job(id: body.job_id) else { throw APIError(.notFound, "job not found") }
+        guard job.s3Key == body.s3_key else { throw APIError(.badRequest, "s3_key is not the one presigned for this job") }
+        guard job.status == .pending else {
+            return JSONBody.response(NotifyBody(ok: true, job_id: job.id, s3_key: body.s3_key, status: job.status.rawValue))
+        }
+        let head: S3ObjectHead
+        do {
+            head = try await bucket.client.headObject(bucket: bucket.bucket, key: body.s3_key)
+        } catch let error as S3Error where error.status == 404 {
+            throw APIError(.badRequest, "the object is not in the bucket yet: PUT the file to the presigned URL first")
+        }
+        guard head.size <= Int64(settings.maxUploadBytes) else {
+            try? await bucket.client.deleteObject(bucket: bucket.bucket, key: body.s3_key)
+            throw APIError(.contentTooLarge, "File too large (limit \(settings.maxUploadBytes >> 20) MB)")
+        }
+        try await service.index.updateJob(job.id) { job in
+            job.detail = "queued"
+            var meta = job.metaObject
+            meta["notified"] = true
+            meta["size"] = head.size
+            job.meta = UploadJobs.json(meta)
+        }
+        service.jobs.start(job.id)
+        return JSONBody.response(NotifyBody(ok: true, job_id: job.id, s3_key: body.s3_key, status: "processing"))
+    }
+}
+
+enum UploadRoutes {
+    static let prefix = "uploads/"
+    static let noBucket = APIError(.serviceUnavailable, "S3 is not configured (S3_BUCKET): use POST /api/v1/docs/upload")
+}
+
+struct PresignBody: Encodable {
+    var url: String
+    var put_url: String
+    var method: String
+    var job_id: String
+    var s3_key: String
+    var expires_in: Int
+    var filename: String
+}
+
+struct NotifyBody: Encodable {
+    var ok: Bool
+    var job_id: String
+    var s3_key: String
+    var status: String
 }
 
 struct DeleteBody: Encodable {
@@ -92,6 +178,24 @@ extension ManualService {
             job.meta = UploadJobs.json(["duplicate_of": existing.fileName, "document_id": existing.id ?? 0, "pages": existing.pages])
             try await index.insert(job)
             return JSONBody.response(UploadAccepted(job_id: jobID, filename: upload.filename, status: "done", duplicate_of: existing.fileName))
+        }
+        if let bucket {
+            // With a bucket, the bucket is the source of truth: the upload goes there.
+            let key = UploadRoutes.prefix + "\(jobID)_\(upload.filename)"
+            defer { try? FileManager.default.removeItem(atPath: upload.path) }
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: upload.path))
+                _ = try await bucket.client.putObject(bucket: bucket.bucket, key: key, data: data,
+                                                      contentType: upload.kind == .pdf ? "application/pdf" : "text/plain; charset=utf-8")
+            } catch {
+                throw APIError(.badGateway, "cannot store the upload in the bucket: \(error)")
+            }
+            var job = UploadJob(id: jobID, filename: upload.filename, status: .pending, s3Key: key)
+            job.sha256 = upload.sha256
+            job.meta = UploadJobs.json(["size": upload.size, "type": upload.kind.rawValue, "notified": true])
+            try await index.insert(job)
+            jobs.start(jobID)
+            return JSONBody.response(UploadAccepted(job_id: jobID, filename: upload.filename, status: "processing"))
         }
         let destination = (settings.uploadsDirectory as NSString).appendingPathComponent("\(jobID)_\(upload.filename)")
         do {

@@ -137,7 +137,7 @@ public struct BucketIngestor: Sendable {
 
     /// Parses downloaded bytes through the isolated extractor, which reads a file named like
     /// the object (the extension says PDF or text).
-    func extractDownloaded(_ data: Data, fileName: String) async -> ExtractionOutcome {
+    public func extractDownloaded(_ data: Data, fileName: String) async -> ExtractionOutcome {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("manualbot-s3-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
