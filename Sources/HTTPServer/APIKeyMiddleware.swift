@@ -14,7 +14,8 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     static func isFree(_ request: Request) -> Bool {
         if request.method == .options { return true }
         guard request.method == .get || request.method == .head else { return false }
-        return ["/", "/api/v1/health"].contains(request.uri.path)
+        // /metrics has its own optional METRICS_TOKEN.
+        return ["/", "/api/v1/health", "/metrics"].contains(request.uri.path)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

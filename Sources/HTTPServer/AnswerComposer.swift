@@ -4,6 +4,7 @@
 // empty reply) falls back to the extractive answer: the chat never answers 500 for it.
 import Foundation
 import Logging
+import Metrics
 import Retrieval
 
 public struct ComposedAnswer: Sendable {
@@ -29,8 +30,10 @@ public struct AnswerComposer: Sendable {
         guard let model, !hits.isEmpty else { return fallback }
         do {
             let reply = try await model.complete(GroundedPrompt.messages(question: question, hits: hits, attributes: attributes))
+            Self.count("ok")
             return ComposedAnswer(reply: reply, mode: "llm")
         } catch {
+            Self.count("fallback")
             logger.warning("LLM answer failed; extractive answer instead", metadata: ["error": "\(error)"])
             return fallback
         }
@@ -56,12 +59,15 @@ public struct AnswerComposer: Sendable {
                             continuation.yield(.delta(delta))
                         }
                         if sent {
+                            Self.count("ok")
                             continuation.yield(.done(mode: "llm"))
                             continuation.finish()
                             return
                         }
+                        Self.count("fallback")
                         logger.warning("LLM stream was empty; extractive answer instead")
                     } catch {
+                        Self.count(sent ? "truncated" : "fallback")
                         logger.warning("LLM stream failed", metadata: ["error": "\(error)", "after_first_delta": "\(sent)"])
                         if sent {
                             continuation.yield(.done(mode: "llm"))
@@ -76,6 +82,10 @@ public struct AnswerComposer: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    static func count(_ result: String) {
+        Counter(label: "manualbot_llm_calls_total", dimensions: [("result", result)]).increment()
     }
 
     /// Splits a reply into line-sized deltas, keeping the line breaks.

@@ -2,6 +2,7 @@
 // S3_BUCKET is set) and the state of the last sync.
 import Foundation
 import Logging
+import Metrics
 import PDFIngest
 import Retrieval
 import S3
@@ -48,6 +49,8 @@ public final class ManualService: Sendable {
     /// Syncs now, or says that another sync is running.
     public func runSync(logger: Logger) async -> SyncOutcome {
         guard await state.begin() else { return .busy }
+        let source = bucket == nil ? "folder" : "s3"
+        Counter(label: "manualbot_sync_runs_total", dimensions: [("source", source)]).increment()
         do {
             let report = if let bucket { try await bucket.sync() } else { try await ingestor.sync(folder: manualsDirectory) }
             await state.finish(report: report, error: nil)
@@ -60,6 +63,7 @@ public final class ManualService: Sendable {
             return .finished(report)
         } catch {
             await state.finish(report: nil, error: "\(error)")
+            Counter(label: "manualbot_sync_errors_total", dimensions: [("source", source)]).increment()
             logger.error("manual sync failed", metadata: ["source": "\(manualSource)", "error": "\(error)"])
             return .failed("\(error)")
         }

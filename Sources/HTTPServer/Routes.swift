@@ -1,20 +1,41 @@
 // The HTTP API: root, health, chat and the document list, with the contract's paths and bodies.
 import Foundation
 import Hummingbird
+import Metrics
 import NIOCore
 import Retrieval
 
 public func buildRouter(service: ManualService, settings: Settings) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: AllowedOriginsCORS(origins: settings.allowedOrigins))
     router.add(middleware: DetailErrorMiddleware())
+    router.add(middleware: MetricsMiddleware())
     if let key = settings.apiKey {
         router.add(middleware: APIKeyMiddleware(key: key))
     }
 
     router.get("/") { _, _ in
         JSONBody.response(["status": "ok", "service": "gaekdam-ai-bot"])
+    }
+
+    Telemetry.bootstrap()
+    router.get("/metrics") { request, _ in
+        if let token = settings.metricsToken {
+            let presented = request.headers[.authorization].map(APIKeyMiddleware<BasicRequestContext>.stripBearer) ?? ""
+            guard constantTimeEquals(Array(presented.utf8), Array(token.utf8)) else {
+                throw APIError(.unauthorized, "Invalid or missing metrics token")
+            }
+        }
+        let stats = try await service.index.stats()
+        Gauge(label: "manualbot_index_documents").record(stats.documents)
+        Gauge(label: "manualbot_index_chunks").record(stats.chunks)
+        Gauge(label: "manualbot_index_pages").record(stats.pages)
+        Gauge(label: "manualbot_index_failed_documents").record(stats.failed)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Telemetry.registry.emitToBuffer())))
     }
 
     router.get("/api/v1/health") { request, _ in

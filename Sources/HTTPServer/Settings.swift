@@ -22,6 +22,8 @@ public struct Settings: Sendable {
     public var extractorExecutable: String? = nil
     /// Required by `serve`; every endpoint but `OPTIONS`, `GET /` and health needs it.
     public var apiKey: String? = nil
+    /// When set, `GET /metrics` needs `Authorization: Bearer <token>`; it never needs the API key.
+    public var metricsToken: String? = nil
     /// Browser origins that get CORS headers.
     public var allowedOrigins = ["http://localhost:3000", "https://gaekdam.cloud"]
     public var maxUploadBytes = 50 * 1024 * 1024
@@ -69,6 +71,7 @@ public struct Settings: Sendable {
             settings.logLevel = level
         }
         if let key = environment["API_KEY"], !key.isEmpty { settings.apiKey = key }
+        if let token = environment["METRICS_TOKEN"], !token.isEmpty { settings.metricsToken = token }
         if let raw = environment["ALLOWED_ORIGINS"] {
             settings.allowedOrigins = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

@@ -4,6 +4,7 @@
 // is not parsed again.
 import Foundation
 import Logging
+import Metrics
 import PDFIngest
 
 public struct IngestReport: Sendable, Codable, Equatable {
@@ -155,9 +156,14 @@ extension ManualIndex {
         var record = DocumentRecord(id: nil, fileName: fileName, source: source, size: size, modifiedAt: modifiedAt,
                                     sha256: sha256, title: nil, pages: 0, chunks: 0, ocrPages: 0, status: .failed,
                                     reason: nil, indexedAt: Date(), s3Key: s3Key, etag: etag)
+        defer {
+            Counter(label: "manualbot_ingest_documents_total", dimensions: [("status", record.status.rawValue)]).increment()
+            Counter(label: "manualbot_ingest_pages_total").increment(by: record.pages)
+        }
         switch outcome {
         case .failure(let error):
             record.reason = error.reason
+            Counter(label: "manualbot_ingest_failures_total", dimensions: [("kind", error.kind.rawValue)]).increment()
             return try await replace(record, chunks: [])
         case .document(let document):
             record.title = document.title

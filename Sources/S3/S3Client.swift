@@ -2,6 +2,7 @@
 // HeadObject, PutObject, DeleteObject, CreateBucket and presigned URLs — each signed with SigV4
 // using the current credentials and retried like the AWS SDKs.
 import Foundation
+import Metrics
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -180,6 +181,7 @@ public final class S3Client: Sendable {
                 continue
             }
             guard failure.isRetryable, attempt < retry.maxAttempts else { throw failure }
+            Counter(label: "manualbot_s3_retries_total", dimensions: [("operation", operation), ("code", failure.code)]).increment()
             try await Task.sleep(for: retry.delay(afterAttempt: attempt))
         }
     }
