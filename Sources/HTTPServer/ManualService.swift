@@ -62,10 +62,11 @@ public final class ManualService: Sendable {
             ])
             return .finished(report)
         } catch {
-            await state.finish(report: nil, error: "\(error)")
+            let reason = IndexFailure.describe(error)
+            await state.finish(report: nil, error: reason)
             Counter(label: "manualbot_sync_errors_total", dimensions: [("source", source)]).increment()
-            logger.error("manual sync failed", metadata: ["source": "\(manualSource)", "error": "\(error)"])
-            return .failed("\(error)")
+            logger.error("manual sync failed", metadata: ["source": "\(manualSource)", "error": "\(reason)"])
+            return .failed(reason)
         }
     }
 

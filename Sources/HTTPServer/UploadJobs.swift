@@ -56,7 +56,7 @@ public final class UploadJobs: Sendable {
             try await finish(jobID, record: record, sha: nil)
         } catch {
             logger.error("upload job failed", metadata: ["job": "\(jobID)", "error": "\(error)"])
-            try? await fail(jobID, "internal error while indexing: \(error)")
+            try? await fail(jobID, "could not be indexed: \(IndexFailure.describe(error))")
         }
     }
 
