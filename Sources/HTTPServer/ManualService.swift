@@ -18,7 +18,8 @@ public final class ManualService: Sendable {
         self.manualsDirectory = manualsDirectory
     }
 
-    /// Syncs the manuals folder into the index; one sync at a time.
+    /// Syncs the manuals folder into the index; one sync at a time. Cancelling the calling task
+    /// stops it after the parses that already run (see `FolderIngestor.sync`).
     @discardableResult
     public func syncManuals(logger: Logger) async -> IngestReport? {
         guard await state.begin() else { return nil }
@@ -31,6 +32,10 @@ public final class ManualService: Sendable {
                 "seconds": "\(String(format: "%.2f", report.seconds))",
             ])
             return report
+        } catch is CancellationError {
+            await state.finish(report: nil, error: "stopped: shutting down")
+            logger.info("manual sync stopped for shutdown; files not parsed yet are picked up at the next start")
+            return nil
         } catch {
             await state.finish(report: nil, error: "\(error)")
             logger.error("manual sync failed", metadata: ["error": "\(error)"])
