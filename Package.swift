@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(
             name: "ManualBotTests",
             dependencies: [
+                "ManualBot",
                 "HTTPServer",
                 "Retrieval",
                 "PDFIngest",
