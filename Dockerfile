@@ -39,7 +39,7 @@ COPY deploy/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
     && sed -e 's/#.*//' /tmp/runtime-packages.txt | xargs apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
-    && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin manualbot \
+    && useradd --system --no-log-init --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin manualbot \
     && install -d -o manualbot -g manualbot /app /app/data
 COPY --from=build /out/manualbot /usr/local/bin/manualbot
 COPY samples/manuals /app/samples/manuals

@@ -73,10 +73,10 @@ else
   src=$work/src
   mkdir -p "$src"
   # The build context: what the Dockerfile COPYs, nothing else (its .build is kept between runs).
-  cp Package.swift "$src/"
+  cp -a Package.swift "$src/"
   (cd "$src" && swift package resolve)
   rm -rf "$src/Sources" "$src/Tests"
-  cp -r Sources Tests "$src/"
+  cp -a Sources Tests "$src/"
   say "swift build -c release --static-swift-stdlib (slow)"
   (cd "$src" && swift build -c release --static-swift-stdlib --product manualbot)
   binary=$(cd "$src" && swift build -c release --static-swift-stdlib --show-bin-path)/manualbot
@@ -127,7 +127,7 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache
 : >"$root/etc/resolv.conf"
 
 # 3. What the runtime stage adds.
-chroot "$root" useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin manualbot
+chroot "$root" useradd --system --no-log-init --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin manualbot
 chroot "$root" install -d -o manualbot -g manualbot /app /app/data
 install -D -m 0755 "$work/manualbot" "$root/usr/local/bin/manualbot"
 mkdir -p "$root/app/samples"
@@ -140,12 +140,11 @@ mount -t proc proc "$root/proc"
 
 # 4. Run it: the image's environment, the non-root user, loopback only.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-in_root() {
-  chroot --userspec=10001:10001 "$root" /usr/bin/env -i HOME=/app PATH=/usr/local/bin:/usr/bin:/bin \
-    HOST=127.0.0.1 PORT="$port" DATA_DIR=/app/data MANUALS_DIR=/app/samples/manuals LOG_LEVEL=info \
-    API_KEY=check-image-key /bin/sh -c 'cd /app && exec "$@"' sh "$@"
-}
-in_root manualbot serve >"$work/serve.log" 2>&1 &
+# chroot, env, sh and manualbot exec one another: one process, whose pid $! is.
+in_root=(chroot --userspec=10001:10001 "$root" /usr/bin/env -i HOME=/app PATH=/usr/local/bin:/usr/bin:/bin
+  HOST=127.0.0.1 PORT="$port" DATA_DIR=/app/data MANUALS_DIR=/app/samples/manuals LOG_LEVEL=info
+  API_KEY=check-image-key /bin/sh -c 'cd /app && exec "$@"' sh)
+"${in_root[@]}" manualbot serve >"$work/serve.log" 2>&1 &
 server_pid=$!
 base=http://127.0.0.1:$port
 for _ in $(seq 1 300); do
@@ -168,11 +167,12 @@ answer = json.load(open(sys.argv[1]))
 sources = answer["sources"]
 assert sources, "no sources"
 top = sources[0]
-print(f"check-image: ✓ chat: {len(sources)} sources, top {top['source']} p.{top.get('page')}: {answer['reply'][:60]}…", file=sys.stderr)
+reply = " ".join(answer["reply"].split())
+print(f"check-image: ✓ chat: {len(sources)} sources, top {top['source']} p.{top.get('page')}: {reply[:70]}…", file=sys.stderr)
 EOF
-in_root manualbot healthcheck >&2 || fail "manualbot healthcheck in the root"
+"${in_root[@]}" manualbot healthcheck >&2 || fail "manualbot healthcheck in the root"
 read -r -a smoke_args <<<"${SMOKE_ARGS:---skip s3 --skip pdf}"
-in_root manualbot smoke --url "$base" "${smoke_args[@]}" >&2 || fail "manualbot smoke in the root"
+"${in_root[@]}" manualbot smoke --url "$base" "${smoke_args[@]}" >&2 || fail "manualbot smoke in the root"
 
 # SIGTERM, as ECS stops a task: exit 0 promptly.
 started=$(date +%s%N)
