@@ -135,7 +135,7 @@ struct SmokeRunner: Sendable {
 
     static func compactJSON(_ value: Any) -> String {
         guard JSONSerialization.isValidJSONObject([value]),
-              let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys]) else { return "\(value)" }
+              let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys, .withoutEscapingSlashes]) else { return "\(value)" }
         let text = String(decoding: data, as: UTF8.self)
         return String(text.dropFirst().dropLast())
     }

@@ -34,8 +34,8 @@ struct Smoke: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of lines.")
     var json = false
 
-    @Option(help: "Seconds to wait for each HTTP answer.")
-    var timeout: Double = 15
+    @Option(help: "Seconds to wait for each HTTP answer (deep health may take up to 20).")
+    var timeout: Double = 30
 
     @Option(help: "Seconds to wait for the uploaded PDF to reach done or failed.")
     var ingestTimeout: Double = 180

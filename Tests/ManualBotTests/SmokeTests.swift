@@ -45,6 +45,61 @@ import Testing
         await server.stop()
     }
 
+    /// The pdf check end to end against the documented upload API (UploadContractServer).
+    @Test func pdfCheckUploadsFindsAndDeletesTheGeneratedPDF() async throws {
+        let server = try await UploadContractServer(apiKey: "contract-key")
+        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--skip", "s3", "--json", "--ingest-timeout", "60"],
+                                         environment: ["API_KEY": "contract-key"])
+        #expect(run.status == 0, "\(run.output)")
+        let checks = try #require(run.json["checks"] as? [[String: Any]], "\(run.output)")
+        #expect(checks.map { $0["name"] as? String } == ["health", "answer", "pdf"])
+        let pdf = try #require(checks.last?["detail"] as? String)
+        #expect(pdf.hasPrefix("uploaded manualbot-smoke-zq"))
+        #expect(pdf.contains("→ done in "))
+        #expect(pdf.contains("→ answered from ") && pdf.contains("_manualbot-smoke-zq"))
+        #expect(pdf.hasSuffix("→ deleted"))
+        // Nothing is left behind: only the sample manual, in the folder and in the index.
+        let left = try FileManager.default.contentsOfDirectory(atPath: server.manuals.path)
+        #expect(left == [Paths.sampleManualName])
+        #expect(try await server.service.index.documents().map(\.fileName) == [Paths.sampleManualName])
+        await server.stop()
+    }
+
+    @Test func pdfCheckWithAGivenPDFAndQuestion() async throws {
+        let server = try await UploadContractServer(apiKey: "contract-key")
+        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--api-key", "contract-key",
+                                          "--skip", "s3", "--skip", "answer",
+                                          "--pdf", Paths.fixtures.appendingPathComponent("korean_pages.pdf").path,
+                                          "--pdf-question", "투숙객 차량은 몇 대까지 무료로 세울 수 있나요?"])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("✓ pdf"))
+        #expect(run.output.contains("_korean_pages.pdf p.3"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.manuals.path) == [Paths.sampleManualName])
+        await server.stop()
+    }
+
+    @Test func aFailedJobIsReportedAndCleanedUp() async throws {
+        let server = try await UploadContractServer(apiKey: "contract-key", failJobs: true)
+        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--api-key", "contract-key",
+                                          "--skip", "s3", "--skip", "answer"])
+        #expect(run.status == 1)
+        #expect(run.output.contains("✗ pdf"))
+        #expect(run.output.contains("failed: parse failed (test)"))
+        #expect(run.output.contains("cleaned up"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.manuals.path) == [Paths.sampleManualName])
+        await server.stop()
+    }
+
+    @Test func aWrongKeyFailsTheCheckedEndpointsButNotHealth() async throws {
+        let server = try await UploadContractServer(apiKey: "contract-key")
+        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--api-key", "wrong", "--skip", "s3"])
+        #expect(run.status == 1)
+        #expect(run.output.contains("✓ health"))
+        #expect(run.output.contains("✗ answer") && run.output.contains("401 Invalid or missing API Key"))
+        #expect(run.output.contains("(pass --api-key or set API_KEY)"))
+        await server.stop()
+    }
+
     @Test func aQuestionWithoutSourcesFails() async throws {
         let server = try await LiveServer()
         try await server.waitForIngest()
