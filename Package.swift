@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(
             name: "ManualBotTests",
             dependencies: [
+                "ManualBot",
                 "HTTPServer",
                 "S3",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing, builds the manualbot binary (the tests run it as
-# the isolated PDF parser), starts the S3 test server (SeaweedFS on 127.0.0.1, stopped on
-# exit), then the Swift Testing suites. The S3 suites get the server through
-# MANUALBOT_TEST_S3_*; MANUALBOT_TEST_REQUIRE_S3=1 makes them fail, not skip, without it.
+# Runs every test: installs what is missing, runs the linters (scripts/lint.sh: hadolint,
+# actionlint, shellcheck, the deployment files), builds the manualbot binary (the tests run it as
+# the isolated PDF parser, as `serve` for the SIGTERM tests and as `smoke`/`healthcheck`), starts
+# the S3 test server (SeaweedFS on 127.0.0.1, stopped on exit), then the Swift Testing suites.
+# The S3 suites get the server through MANUALBOT_TEST_S3_*; MANUALBOT_TEST_REQUIRE_S3=1 makes
+# them fail, not skip, without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/lint.sh
 swift build --build-tests
 s3_dir=$(mktemp -d "${TMPDIR:-/tmp}/manualbot-s3.XXXXXX")
 trap 'bash scripts/s3-test-server.sh stop "$s3_dir"' EXIT

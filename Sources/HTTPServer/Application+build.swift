@@ -56,7 +56,8 @@ public func buildApplication(
     return app
 }
 
-/// Indexes the manual source once the server is up; a failure is logged, never fatal.
+/// Indexes the manual source once the server is up; a failure is logged, never fatal. On a
+/// graceful shutdown the sync stops after the parses in flight (bounded by PARSE_TIMEOUT_SECONDS).
 struct StartupSyncService: Service {
     let service: ManualService
     let logger: Logger
@@ -71,7 +72,9 @@ struct StartupSyncService: Service {
             try? await gracefulShutdown()
             await service.jobs.waitForAll()
         } onGracefulShutdown: {
-            // In-flight parses finish (the sync task is awaited above); nothing new starts.
+            // SIGTERM: the HTTP server has already drained (services stop in reverse order).
+            // Running parses finish and are stored, no new one starts; the sync is awaited above.
+            sync.cancel()
         }
     }
 }

@@ -39,7 +39,8 @@ public final class ManualService: Sendable {
         case failed(String)
     }
 
-    /// Syncs the manual source into the index; one sync at a time.
+    /// Syncs the manual source into the index; one sync at a time. Cancelling the calling task
+    /// stops it after the parses that already run (see `FolderIngestor.sync`).
     @discardableResult
     public func syncManuals(logger: Logger) async -> IngestReport? {
         if case .finished(let report) = await runSync(logger: logger) { return report }
@@ -61,6 +62,10 @@ public final class ManualService: Sendable {
                 "seconds": "\(String(format: "%.2f", report.seconds))",
             ])
             return .finished(report)
+        } catch is CancellationError {
+            await state.finish(report: nil, error: "stopped: shutting down")
+            logger.info("manual sync stopped for shutdown; files not parsed yet are picked up at the next start")
+            return .failed("stopped: shutting down")
         } catch {
             let reason = IndexFailure.describe(error)
             await state.finish(report: nil, error: reason)

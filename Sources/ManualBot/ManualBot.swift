@@ -12,7 +12,7 @@ struct ManualBot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "manualbot",
         abstract: "Answers hotel staff questions from PDF manuals, citing file and page.",
-        subcommands: [Serve.self, Ingest.self, Ask.self, Eval.self, Extract.self])
+        subcommands: [Serve.self, Ingest.self, Ask.self, Eval.self, Extract.self, Smoke.self, Healthcheck.self])
 }
 
 /// Logging to stdout as JSON lines, at the configured level.

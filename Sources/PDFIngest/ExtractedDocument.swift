@@ -26,6 +26,8 @@ public struct ExtractedDocument: Codable, Sendable, Equatable {
 public struct ExtractionError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Codable, Sendable {
         case empty, notPDF, encrypted, damaged, noText, timeout, crashed, resourceLimit, tooLarge, unreadable, invalidText
+        /// Not parsed at all: the parse was still waiting for a worker when its task was cancelled.
+        case cancelled
     }
 
     public var kind: Kind
@@ -42,4 +44,5 @@ public struct ExtractionError: Error, Codable, Sendable, Equatable, CustomString
     public static let notPDF = ExtractionError(.notPDF, "not a PDF: the file does not start with %PDF-")
     public static let encrypted = ExtractionError(.encrypted, "encrypted PDF: it needs a password to open")
     public static let invalidText = ExtractionError(.invalidText, "text file is not valid UTF-8")
+    public static let cancelled = ExtractionError(.cancelled, "not parsed: cancelled (the server is shutting down)")
 }

@@ -28,8 +28,13 @@ public struct IsolatedExtractor: DocumentExtractor {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
+    /// A parse that already runs when the task is cancelled finishes; one still waiting for a
+    /// worker does not start (`.cancelled`), so a shutdown waits for at most the running parses.
     public func extract(fileAt path: String) async -> ExtractionOutcome {
-        await slots.withSlot { await runChild(path) }
+        await slots.withSlot {
+            if Task.isCancelled { return .failure(.cancelled) }
+            return await runChild(path)
+        }
     }
 
     func runChild(_ path: String) async -> ExtractionOutcome {

@@ -51,7 +51,8 @@ public struct FolderIngestor: Sendable {
         return files.sorted()
     }
 
-    /// Brings the index in line with `folder`.
+    /// Brings the index in line with `folder`. Cancelling it (a shutdown) lets the parses that
+    /// already run finish and be stored, starts no others, and then throws CancellationError.
     public func sync(folder: String, progress: (@Sendable (IngestProgress) -> Void)? = nil) async throws -> IngestReport {
         let started = ContinuousClock.now
         let root = URL(fileURLWithPath: folder).standardizedFileURL.path
@@ -116,9 +117,19 @@ public struct FolderIngestor: Sendable {
             try await index.updateFileStamp(previous)
             return FileResult(fileName: fileName, change: .unchanged, pages: 0)
         }
+        try Task.checkCancellation()
         let outcome = await extractor.extract(fileAt: path)
-        let record = try await index.store(outcome: outcome, fileName: fileName, source: path, size: size,
-                                           modifiedAt: modified, sha256: sha, chunker: chunker)
+        if case .failure(let error) = outcome, error.kind == .cancelled {
+            // Never parsed (shutting down): record nothing, the next sync picks the file up.
+            throw CancellationError()
+        }
+        // A finished parse is stored even when the sync is being cancelled: the store runs in its
+        // own task, which does not inherit the cancellation that would make GRDB refuse the write.
+        let index = index, chunker = chunker
+        let record = try await Task {
+            try await index.store(outcome: outcome, fileName: fileName, source: path, size: size,
+                                  modifiedAt: modified, sha256: sha, chunker: chunker)
+        }.value
         if record.status == .failed {
             logger.warning("ingest failed", metadata: ["file": "\(fileName)", "reason": "\(record.reason ?? "")"])
         }

@@ -36,14 +36,13 @@ import Testing
     @Test(arguments: [0.15, 0.6, 1.2])
     func killDuringLargeIngest(after seconds: Double) async throws {
         let data = try TemporaryDirectory()
-        let environment = ["DATA_DIR": data.path, "MANUALS_DIR": Self.largeCorpus.path]
-        let first = try ServeProcess(environment: environment)
-        try await first.waitUntilListening()
+        let first = try ServeProcess(manualsDirectory: Self.largeCorpus.path, dataDirectory: data.path)
+        try await first.start()
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000 * Double.random(in: 0.7...1.3))))
         first.killHard()
 
-        let second = try ServeProcess(environment: environment)
-        try await second.waitUntilListening()
+        let second = try ServeProcess(manualsDirectory: Self.largeCorpus.path, dataDirectory: data.path)
+        try await second.start()
         let health = try await second.waitForIngest()
         #expect(health["documents"] as? Int == 56)
         let (status, chat) = try await second.request("POST", "/api/v1/chat", body: Data(#"{"message":"지방은행의 시중은행 전환 인가 절차"}"#.utf8),
@@ -58,9 +57,8 @@ import Testing
     func killDuringUploadJob(after seconds: Double) async throws {
         let data = try TemporaryDirectory()
         let manuals = try TemporaryDirectory()
-        let environment = ["DATA_DIR": data.path, "MANUALS_DIR": manuals.path]
-        let first = try ServeProcess(environment: environment)
-        try await first.waitUntilListening()
+        let first = try ServeProcess(manualsDirectory: manuals.path, dataDirectory: data.path)
+        try await first.start()
         _ = try await first.waitForIngest()
         let big = Paths.sharedFixtures.appendingPathComponent("009-pdflatex-geotopo_GeoTopo-komprimiert.pdf")
         let form = LiveServer.multipart(fileName: "geotopo.pdf", data: try Data(contentsOf: big))
@@ -70,8 +68,8 @@ import Testing
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
         first.killHard()
 
-        let second = try ServeProcess(environment: environment)
-        try await second.waitUntilListening()
+        let second = try ServeProcess(manualsDirectory: manuals.path, dataDirectory: data.path)
+        try await second.start()
         var final: [String: Any] = [:]
         for _ in 0..<600 {
             final = try await second.request("GET", "/api/v1/docs/status/\(jobID)").1
@@ -95,18 +93,19 @@ import Testing
         }
         let keys = try S3TestServer.credentials()
         let data = try TemporaryDirectory()
+        let empty = try TemporaryDirectory()
         let environment = [
-            "DATA_DIR": data.path, "S3_BUCKET": bucket, "S3_ENDPOINT": try S3TestServer.endpoint().absoluteString,
+            "S3_BUCKET": bucket, "S3_ENDPOINT": try S3TestServer.endpoint().absoluteString,
             "AWS_REGION": S3TestServer.region, "AWS_ACCESS_KEY_ID": keys.accessKeyId, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey,
             "SYNC_INTERVAL_SECONDS": "0",
         ]
-        let first = try ServeProcess(environment: environment)
-        try await first.waitUntilListening()
+        let first = try ServeProcess(manualsDirectory: empty.path, dataDirectory: data.path, environment: environment)
+        try await first.start()
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000 * Double.random(in: 0.7...1.3))))
         first.killHard()
 
-        let second = try ServeProcess(environment: environment)
-        try await second.waitUntilListening()
+        let second = try ServeProcess(manualsDirectory: empty.path, dataDirectory: data.path, environment: environment)
+        try await second.start()
         let health = try await second.waitForIngest()
         #expect(health["documents"] as? Int == files.count)
         #expect(health["failed"] as? Int == 0)
@@ -132,8 +131,8 @@ import Testing
         }
         let manuals = try TemporaryDirectory()
         try manuals.copy(Paths.sampleManuals.appendingPathComponent(Paths.sampleManualName))
-        let server = try ServeProcess(environment: ["DATA_DIR": data.path, "MANUALS_DIR": manuals.path])
-        try await server.waitUntilListening()
+        let server = try ServeProcess(manualsDirectory: manuals.path, dataDirectory: data.path)
+        try await server.start()
         _ = try await server.waitForIngest()
 
         let corpus = Paths.repo.appendingPathComponent("../shared/corpus/hotel-manuals").standardizedFileURL
