@@ -127,3 +127,23 @@ import Testing
         await server.stop()
     }
 }
+
+/// The post-deploy checklist against a ManualBot whose manuals are in the real S3 test server.
+@Suite(.serialized, .enabled(if: S3TestServer.enabled)) struct SmokeWithS3Tests {
+    @Test func everyCheckPassesWithABucket() async throws {
+        let client = try S3TestServer.client()
+        let bucket = try await S3TestServer.freshBucket(client)
+        _ = try await client.putObject(bucket: bucket, key: "manuals/\(Paths.sampleManualName)",
+                                       data: Data(contentsOf: Paths.sampleManuals.appendingPathComponent(Paths.sampleManualName)))
+        let server = try await S3SyncTests.startServer(bucket: bucket)
+        try await server.waitForIngest()
+        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--json", "--ingest-timeout", "60"])
+        #expect(run.status == 0, "\(run.output)")
+        let checks = try #require(run.json["checks"] as? [[String: Any]], "\(run.output)")
+        #expect(checks.map { $0["name"] as? String } == ["health", "s3", "answer", "pdf"])
+        #expect(checks.allSatisfy { $0["ok"] as? Bool == true }, "\(checks)")
+        // The smoke PDF went through the bucket and is gone again.
+        #expect(try await client.listObjects(bucket: bucket, prefix: "uploads/").isEmpty)
+        await server.stop()
+    }
+}
