@@ -6,22 +6,22 @@ import Foundation
 
 public enum PIIMasker {
     public static func mask(_ text: String) -> String {
-        var result = text
-        result = replace(email, in: result) { _ in "[EMAIL_REDACTED]" }
-        result = replace(residentNumber, in: result) { match in isResidentNumber(match) ? "[ID_REDACTED]" : nil }
-        result = replace(cardNumber, in: result) { match in isCardNumber(match) ? "[CARD_REDACTED]" : nil }
-        result = replace(phone, in: result) { _ in "[PHONE_REDACTED]" }
-        return result
+        apply(to: text) { kind in "[\(kind)_REDACTED]" }
     }
 
     /// The text with personal data removed: what a search should look for. (A customer's phone
     /// number says nothing about which manual page answers, and would only dilute the question.)
     public static func strip(_ text: String) -> String {
+        apply(to: text) { _ in " " }
+    }
+
+    /// Replaces each class of personal data, in an order where no class eats another's digits.
+    static func apply(to text: String, _ replacement: (String) -> String) -> String {
         var result = text
-        result = replace(email, in: result) { _ in " " }
-        result = replace(residentNumber, in: result) { match in isResidentNumber(match) ? " " : nil }
-        result = replace(cardNumber, in: result) { match in isCardNumber(match) ? " " : nil }
-        result = replace(phone, in: result) { _ in " " }
+        result = replace(email, in: result) { _ in replacement("EMAIL") }
+        result = replace(residentNumber, in: result) { isResidentNumber($0) ? replacement("ID") : nil }
+        result = replace(cardNumber, in: result) { isCardNumber($0) ? replacement("CARD") : nil }
+        result = replace(phone, in: result) { _ in replacement("PHONE") }
         return result
     }
 
