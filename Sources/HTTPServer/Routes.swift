@@ -70,6 +70,8 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
 
     addUploadRoutes(to: router, service: service, settings: settings)
     addSyncRoutes(to: router, service: service)
+    // Last: it must see every route, and then only wraps the not-found responder.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { ($0.path.description, $0.method) }))
     return router
 }
 
