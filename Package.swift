@@ -60,7 +60,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
-            ]
+            ],
+            // The OpenAPI document, compiled into the binary (no resource bundle to ship beside it).
+            resources: [.embedInCode("openapi.json")]
         ),
         .executableTarget(
             name: "ManualBot",

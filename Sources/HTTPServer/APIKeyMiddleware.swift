@@ -1,6 +1,6 @@
-// Every endpoint but OPTIONS, `GET /` and the health check needs the API key, from `x-api-key`
-// or `Authorization` (with or without "Bearer "). No Origin-based bypass: any script can send
-// an Origin header.
+// Every endpoint but OPTIONS, `GET /`, the health check and the OpenAPI document needs the API
+// key, from `x-api-key` or `Authorization` (with or without "Bearer "). No Origin-based bypass:
+// any script can send an Origin header.
 import Foundation
 import Hummingbird
 
@@ -14,7 +14,7 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     static func isFree(_ request: Request) -> Bool {
         if request.method == .options { return true }
         guard request.method == .get || request.method == .head else { return false }
-        return ["/", "/api/v1/health"].contains(request.uri.path)
+        return ["/", "/api/v1/health", OpenAPIDocument.path].contains(request.uri.path)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

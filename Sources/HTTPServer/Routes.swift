@@ -1,4 +1,5 @@
-// The HTTP API: root, health, chat and the document list, with the contract's paths and bodies.
+// The HTTP API: root, health, chat and the document list, with the contract's paths and bodies;
+// the other routes come from Routes+*.swift and UploadRoutes.swift.
 import Foundation
 import Hummingbird
 import NIOCore
@@ -70,6 +71,7 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
 
     addUploadRoutes(to: router, service: service, settings: settings)
     addSyncRoutes(to: router, service: service)
+    addOpenAPIRoute(to: router)
     // Last: it must see every route, and then only wraps the not-found responder.
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { ($0.path.description, $0.method) }))
     return router
