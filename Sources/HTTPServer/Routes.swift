@@ -82,7 +82,7 @@ struct DocumentList: Encodable {
     var count: Int
 }
 
-struct HealthBody: Encodable {
+struct HealthBody: Encodable, Equatable {
     var status = "ok"
     var service = "gaekdam-ai-bot"
     var documents: Int
@@ -92,12 +92,15 @@ struct HealthBody: Encodable {
     var ingest: IngestStatus
 }
 
-/// Cheap: one aggregate query on the index and the in-memory ingest state; never waits on ingest.
+/// Cheap: the index's statistics (cached for a second, see StatsCache) and the in-memory ingest
+/// state; never waits on ingest.
 func health(service: ManualService) async throws -> Response {
-    let stats = try await service.index.stats()
+    let stats = try await service.index.cachedStats()
     let ingest = await service.ingestStatus()
-    return JSONBody.response(HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages,
-                                        failed: stats.failed, ingest: ingest))
+    let body = HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest)
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json; charset=utf-8"
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: service.healthResponses.bytes(for: body)))
 }
 
 /// Reads and validates a chat body: too large → 413, not JSON → 400, no usable message → 422.
