@@ -1,6 +1,6 @@
-// Every endpoint but OPTIONS, `GET /` and the health check needs the API key, from `x-api-key`
-// or `Authorization` (with or without "Bearer "). No Origin-based bypass: any script can send
-// an Origin header.
+// Every endpoint but OPTIONS, `GET /`, the health check and the OpenAPI document needs the API
+// key, from `x-api-key` or `Authorization` (with or without "Bearer "). No Origin-based bypass:
+// any script can send an Origin header.
 import Foundation
 import Hummingbird
 
@@ -15,7 +15,7 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .options { return true }
         guard request.method == .get || request.method == .head else { return false }
         // /metrics has its own optional METRICS_TOKEN.
-        return ["/", "/api/v1/health", "/metrics"].contains(request.uri.path)
+        return ["/", "/api/v1/health", "/metrics", OpenAPIDocument.path].contains(request.uri.path)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

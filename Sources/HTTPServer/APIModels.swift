@@ -13,11 +13,21 @@ struct ChatRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        // The frontend sends ids as strings; numbers are accepted too.
-        userId = try container.decodeIfPresent(JSONValue.self, forKey: .userId)?.text
-        sessionId = try container.decodeIfPresent(JSONValue.self, forKey: .sessionId)?.text
+        // The frontend sends ids as strings; numbers are accepted too, anything else is a 422.
+        userId = try Self.identifier(container, .userId)
+        sessionId = try Self.identifier(container, .sessionId)
         message = try container.decode(String.self, forKey: .message)
         customerAttributes = try container.decodeIfPresent([String: JSONValue].self, forKey: .customerAttributes)
+    }
+
+    /// A string or a number (as text), or nil when absent or null.
+    static func identifier(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> String? {
+        switch try container.decodeIfPresent(JSONValue.self, forKey: key) {
+        case .none, .null?: return nil
+        case let value? where value.isStringOrNumber: return value.text
+        case _?:
+            throw DecodingError.typeMismatch(String.self, .init(codingPath: container.codingPath + [key], debugDescription: "a string or a number"))
+        }
     }
 }
 
@@ -99,6 +109,13 @@ public enum JSONValue: Codable, Sendable {
         case .object(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .null: try container.encodeNil()
+        }
+    }
+
+    var isStringOrNumber: Bool {
+        switch self {
+        case .string, .number: true
+        default: false
         }
     }
 

@@ -16,6 +16,7 @@ public final class ManualService: Sendable {
     /// The bucket that replaces `manualsDirectory` as the source, when S3_BUCKET is set.
     public let bucket: BucketIngestor?
     let state = IngestState()
+    let healthResponses = HealthResponseCache()
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
                 composer: AnswerComposer? = nil, bucket: BucketIngestor? = nil, maxUploadBytes: Int = 50 << 20,
@@ -87,7 +88,7 @@ public final class ManualService: Sendable {
     }
 }
 
-public struct IngestStatus: Sendable, Codable {
+public struct IngestStatus: Sendable, Codable, Equatable {
     public var running: Bool
     public var lastFinishedAt: Date?
     public var lastReport: IngestReport?

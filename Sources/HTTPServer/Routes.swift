@@ -1,4 +1,5 @@
-// The HTTP API: root, health, chat and the document list, with the contract's paths and bodies.
+// The HTTP API: root, health, chat and the document list, with the contract's paths and bodies;
+// the other routes come from Routes+*.swift and UploadRoutes.swift.
 import Foundation
 import Hummingbird
 import Metrics
@@ -91,6 +92,9 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
 
     addUploadRoutes(to: router, service: service, settings: settings)
     addSyncRoutes(to: router, service: service)
+    addOpenAPIRoute(to: router)
+    // Last: it must see every route, and then only wraps the not-found responder.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes.map { ($0.path.description, $0.method) }))
     return router
 }
 
@@ -99,7 +103,7 @@ struct DocumentList: Encodable {
     var count: Int
 }
 
-struct HealthBody: Encodable {
+struct HealthBody: Encodable, Equatable {
     var status = "ok"
     var service = "gaekdam-ai-bot"
     var documents: Int
@@ -109,12 +113,15 @@ struct HealthBody: Encodable {
     var ingest: IngestStatus
 }
 
-/// Cheap: one aggregate query on the index and the in-memory ingest state; never waits on ingest.
+/// Cheap: the index's statistics (cached for a second, see StatsCache) and the in-memory ingest
+/// state; never waits on ingest.
 func health(service: ManualService) async throws -> Response {
-    let stats = try await service.index.stats()
+    let stats = try await service.index.cachedStats()
     let ingest = await service.ingestStatus()
-    return JSONBody.response(HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages,
-                                        failed: stats.failed, ingest: ingest))
+    let body = HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest)
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json; charset=utf-8"
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: service.healthResponses.bytes(for: body)))
 }
 
 /// Reads and validates a chat body: too large → 413, not JSON → 400, no usable message → 422.

@@ -3,7 +3,6 @@
 // way, and the type is then checked by content (`%PDF-`, or UTF-8 text), not by name.
 import Foundation
 import Hummingbird
-import MultipartKit
 import NIOCore
 import PDFIngest
 
@@ -54,7 +53,7 @@ enum UploadReceiver {
         let tooLarge = APIError(.contentTooLarge, "File too large (limit \(limit / 1024 / 1024) MB)")
         let sink = try PartSink(path: path, limit: limit)
         defer { sink.close() }
-        let parser = MultipartParser(boundary: boundary)
+        let parser = MultipartStreamParser(boundary: boundary)
         parser.onHeader = { name, value in sink.header(name: name, value: value) }
         parser.onBody = { buffer in sink.body(&buffer) }
         parser.onPartComplete = { sink.partComplete() }
@@ -81,7 +80,9 @@ enum UploadReceiver {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if pair.count == 2, pair[0].lowercased() == "boundary" {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                // An empty boundary (`boundary=""`) would trap the parser: no boundary at all.
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return value.isEmpty ? nil : value
             }
         }
         return nil

@@ -88,11 +88,12 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
     }
 
     router.post("/api/v1/docs/presign") { request, _ in
-        guard let bucket = service.bucket else { throw UploadRoutes.noBucket }
+        // The request is judged before the configuration, as FastAPI validates bodies first.
         struct Body: Decodable { var filename: String; var content_type: String? }
         let body = try await decodeJSON(Body.self, from: request, limit: settings.maxJSONBodyBytes)
         let name = UploadReceiver.sanitizedFileName(body.filename)
         guard ManualKind(fileName: name) != nil else { throw APIError(.badRequest, UploadReceiver.unsupported) }
+        guard let bucket = service.bucket else { throw UploadRoutes.noBucket }
         let jobID = UUID().uuidString.lowercased()
         let key = UploadRoutes.prefix + "\(jobID)_\(name)"
         let url = try await bucket.client.presignedURL(method: "PUT", bucket: bucket.bucket, key: key, expires: settings.presignExpiresSeconds)
@@ -105,9 +106,9 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
     }
 
     router.post("/api/v1/docs/notify_upload") { request, _ in
-        guard let bucket = service.bucket else { throw UploadRoutes.noBucket }
         struct Body: Decodable { var job_id: String; var s3_key: String }
         let body = try await decodeJSON(Body.self, from: request, limit: settings.maxJSONBodyBytes)
+        guard let bucket = service.bucket else { throw UploadRoutes.noBucket }
         guard let job = try await service.index.job(id: body.job_id) else { throw APIError(.notFound, "job not found") }
         guard job.s3Key == body.s3_key else { throw APIError(.badRequest, "s3_key is not the one presigned for this job") }
         guard job.status == .pending else {

@@ -50,6 +50,7 @@ public final class ManualIndex: Sendable {
     let pool: DatabasePool
     public let tokenizer: KoreanTokenizer
     let snapshots = SnapshotStore()
+    let statsCache = StatsCache()
 
     /// Opens (creating if needed) the index at `path`. All users of one index file must use the
     /// same tokenizer mode (only `manualbot eval` uses another, on its own temporary index).
@@ -123,7 +124,7 @@ public final class ManualIndex: Sendable {
         let rows = chunks.enumerated().map { ordinal, chunk in
             (chunk, ordinal, tokenizer.terms(chunk.text).joined(separator: " "))
         }
-        return try await pool.write { db in
+        let written = try await pool.write { db in
             try Self.deleteDocument(source: record.source, in: db)
             var stored = record
             stored.id = nil
@@ -138,12 +139,16 @@ public final class ManualIndex: Sendable {
             try Self.bumpGeneration(db)
             return stored
         }
+        await statsCache.invalidate()
+        return written
     }
 
     /// Removes a document and its chunks; returns whether it existed.
     @discardableResult
     public func remove(source: String) async throws -> Bool {
-        try await pool.write { db in try Self.deleteDocument(source: source, in: db) }
+        let removed = try await pool.write { db in try Self.deleteDocument(source: source, in: db) }
+        await statsCache.invalidate()
+        return removed
     }
 
     static func deleteDocument(source: String, in db: Database) throws -> Bool {
@@ -185,6 +190,11 @@ public final class ManualIndex: Sendable {
                 """)!
             return IndexStats(documents: row["documents"], chunks: row["chunks"], pages: row["pages"], failed: row["failed"])
         }
+    }
+
+    /// `stats()` at most `maxAge` old for changes by other processes, current for this one's.
+    public func cachedStats(maxAge: Duration = .seconds(1)) async throws -> IndexStats {
+        try await statsCache.stats(maxAge: maxAge) { [self] in try await stats() }
     }
 
     public func integrityCheck() async throws -> String {

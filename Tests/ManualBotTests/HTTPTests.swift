@@ -72,6 +72,13 @@ import Testing
         let array = try await server.postJSON("/api/v1/chat", [1, 2])
         #expect(array.status == 422)
 
+        // Ids are strings (numbers are accepted too); anything else is the client's mistake.
+        let numericID = try await server.postJSON("/api/v1/chat", ["message": "체크인", "sessionId": 1732780800000])
+        #expect(numericID.status == 200)
+        let objectID = try await server.postJSON("/api/v1/chat", ["message": "체크인", "userId": ["id": 1]])
+        #expect(objectID.status == 422)
+        #expect(objectID.json["detail"] as? String == "Invalid value for field: userId")
+
         let huge = try await server.postJSON("/api/v1/chat", ["message": String(repeating: "가", count: 100_000)])
         #expect(huge.status == 413)
         #expect(huge.json["detail"] is String)

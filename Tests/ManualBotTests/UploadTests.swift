@@ -75,6 +75,26 @@ import Testing
         await server.stop()
     }
 
+    /// Two bodies that crashed the server (schemathesis found the first): a non-ASCII byte in a
+    /// part's header name, and an empty boundary. Both are client errors; the server stays up.
+    @Test func malformedMultipartNeverCrashes() async throws {
+        let server = try await LiveServer(manualFiles: [])
+        let boundary = "b0undary"
+        let headerName = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nX-\u{00E9}t\u{00E9}: 1\r\n\r\nhello\r\n--\(boundary)--\r\n".utf8)
+        let reply = try await server.request("POST", "/api/v1/docs/upload", body: headerName,
+                                             headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"])
+        #expect(reply.status == 400)
+        #expect(reply.json["detail"] as? String == "Malformed multipart body")
+        let empty = try await server.request("POST", "/api/v1/docs/upload", body: Data("--\r\n".utf8),
+                                             headers: ["Content-Type": "multipart/form-data; boundary=\"\""])
+        #expect(empty.status == 422)
+        // Non-ASCII in header values (a browser's Korean file name) is fine, and the server is up.
+        let korean = try await server.upload(fileName: "객실_안내.txt", data: Data("체크아웃은 오전 11시입니다.".utf8), contentType: "text/plain")
+        #expect(korean.status == 200)
+        #expect(korean.json["filename"] as? String == "객실_안내.txt")
+        await server.stop()
+    }
+
     @Test func tooLargeIsRefusedWith413() async throws {
         let server = try await LiveServer(manualFiles: []) { $0.maxUploadBytes = 256 * 1024 }
         var big = Data("%PDF-1.4\n".utf8)
