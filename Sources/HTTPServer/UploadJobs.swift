@@ -62,6 +62,8 @@ public final class UploadJobs: Sendable {
 
     /// Done when the document is searchable; failed with the document's reason otherwise.
     func finish(_ jobID: String, record: DocumentRecord, sha: String?) async throws {
+        // A job is done when a search finds it.
+        try await index.refreshSearch()
         let meta = Self.json(["pages": record.pages, "chunks": record.chunks, "document_id": record.id ?? 0,
                               "document_status": record.status.rawValue])
         try await index.updateJob(jobID) { job in

@@ -71,6 +71,7 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
         }
         guard let document = try await service.index.document(id: id) else { throw APIError(.notFound, "document not found") }
         try await service.index.remove(source: document.source)
+        try await service.index.refreshSearch()
         var deletedFile = false
         let uploads = URL(fileURLWithPath: settings.uploadsDirectory).standardizedFileURL.path + "/"
         if document.source.hasPrefix(uploads) {

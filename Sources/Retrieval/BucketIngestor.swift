@@ -72,6 +72,8 @@ public struct BucketIngestor: Sendable {
         report.added.sort()
         report.updated.sort()
         report.removed.sort()
+        // Searchable before we say it is done.
+        try await index.refreshSearch()
         report.seconds = (ContinuousClock.now - started).seconds
         return report
     }

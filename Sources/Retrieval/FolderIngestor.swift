@@ -88,6 +88,8 @@ public struct FolderIngestor: Sendable {
         }
         report.added.sort()
         report.updated.sort()
+        // Searchable before we say it is done.
+        try await index.refreshSearch()
         report.seconds = (ContinuousClock.now - started).seconds
         return report
     }

@@ -56,6 +56,11 @@ public struct RankedPassages: Sendable {
 }
 
 extension ManualIndex {
+    /// Makes searches see every change committed so far (waits for the in-memory index).
+    public func refreshSearch() async throws {
+        try await snapshots.refresh(pool: pool)
+    }
+
     /// Up to `limit` hits with their text, best first, at most one per (file, page).
     public func search(_ question: String, limit: Int = 5, options: SearchOptions = SearchOptions()) async throws -> [SearchHit] {
         var hits = try await rankPassages(question, options: options).distinctPages(limit: limit)

@@ -1,5 +1,8 @@
-// Holds this process's in-memory InvertedIndex and rebuilds it, once, when the database's
-// generation has moved (a document was added, replaced or removed, by us or another process).
+// Holds this process's in-memory InvertedIndex and rebuilds it when the database's generation
+// has moved (a document was added, replaced or removed, by us or another process). Searches
+// never wait for a rebuild once an index exists: they use the previous one while the new one
+// is built in the background. Writers that must be read back at once (the end of a sync, a
+// finished upload job, a delete) call `refresh`, which waits for the current generation.
 import Foundation
 import GRDB
 
@@ -7,23 +10,49 @@ actor SnapshotStore {
     private var current: (generation: Int64, index: InvertedIndex)?
     private var building: (generation: Int64, task: Task<InvertedIndex, Error>)?
 
+    /// The newest index there is without waiting; the first call builds it.
     func snapshot(pool: DatabasePool) async throws -> InvertedIndex {
         let generation = try await pool.read { db in try Self.generation(db) }
         if let current, current.generation == generation { return current.index }
-        if let building, building.generation == generation { return try await building.task.value }
-        let task = Task { try await pool.read { db in try Self.build(db) } }
+        if let current {
+            _ = build(generation, pool: pool)
+            return current.index
+        }
+        return try await build(generation, pool: pool).value
+    }
+
+    /// Waits until the index reflects the database as it is now.
+    func refresh(pool: DatabasePool) async throws {
+        let generation = try await pool.read { db in try Self.generation(db) }
+        if let current, current.generation >= generation { return }
+        _ = try await build(generation, pool: pool).value
+    }
+
+    /// One build at a time: a build of this generation (or a newer one) is shared; otherwise a
+    /// new one starts after the one running.
+    private func build(_ generation: Int64, pool: DatabasePool) -> Task<InvertedIndex, Error> {
+        if let building, building.generation >= generation { return building.task }
+        let previous = building?.task
+        let task = Task {
+            _ = try? await previous?.value
+            // Reads the newest version; it is at least `generation`.
+            let (read, index) = try await pool.read { db in (try Self.generation(db), try Self.build(db)) }
+            self.install(read, index)
+            return index
+        }
         building = (generation, task)
-        let index = try await task.value
+        return task
+    }
+
+    private func install(_ generation: Int64, _ index: InvertedIndex) {
         // Keep the newest: a slower build of an older generation must not win.
         if current == nil || current!.generation < generation { current = (generation, index) }
-        if building?.generation == generation { building = nil }
-        return index
+        if let building, building.generation <= generation { self.building = nil }
     }
 
     static func generation(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'") ?? 0
     }
-
     /// Reads documents and chunk terms in one read transaction: a consistent version.
     static func build(_ db: Database) throws -> InvertedIndex {
         var index = InvertedIndex()
