@@ -97,7 +97,13 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
         guard let bucket = service.bucket else { throw UploadRoutes.noBucket }
         let jobID = UUID().uuidString.lowercased()
         let key = UploadRoutes.prefix + "\(jobID)_\(name)"
-        let url = try await bucket.client.presignedURL(method: "PUT", bucket: bucket.bucket, key: key, expires: settings.presignExpiresSeconds)
+        let url: URL
+        do {
+            url = try await bucket.client.presignedURL(method: "PUT", bucket: bucket.bucket, key: key, expires: settings.presignExpiresSeconds)
+        } catch {
+            // E.g. the task role's credentials could not be fetched: upstream, not our 500.
+            throw APIError(.badGateway, "cannot presign the upload: \(error)")
+        }
         var job = UploadJob(id: jobID, filename: name, status: .pending, s3Key: key)
         job.detail = "waiting for the browser's upload"
         job.meta = UploadJobs.json(["content_type": body.content_type ?? "", "flow": "presign"])
@@ -120,6 +126,8 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
             head = try await bucket.client.headObject(bucket: bucket.bucket, key: body.s3_key)
         } catch let error as S3Error where error.status == 404 {
             throw APIError(.badRequest, "the object is not in the bucket yet: PUT the file to the presigned URL first")
+        } catch {
+            throw APIError(.badGateway, "cannot check the upload in the bucket: \(error)")
         }
         guard head.size <= Int64(settings.maxUploadBytes) else {
             try? await bucket.client.deleteObject(bucket: bucket.bucket, key: body.s3_key)

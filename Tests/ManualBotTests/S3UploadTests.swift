@@ -119,6 +119,25 @@ import Testing
         await server.stop()
     }
 
+    /// S3 refusing the check (here: a wrong secret) is upstream's fault, a 502 with the reason,
+    /// not a 500 (presigning is local, so it still works).
+    @Test func notifyWhenS3RefusesIsABadGateway() async throws {
+        let client = try S3TestServer.client()
+        let bucket = try await S3TestServer.freshBucket(client)
+        var wrong = try S3TestServer.credentials()
+        wrong.secretAccessKey = "wrong-secret"
+        let server = try await S3SyncTests.startServer(bucket: bucket, credentials: wrong)
+        try await server.waitForIngest()
+        let presign = try await frontendJSON(server, "/api/v1/docs/presign", ["filename": "a.pdf", "content_type": "application/pdf"])
+        #expect(presign.status == 200)
+        let notify = try await frontendJSON(server, "/api/v1/docs/notify_upload",
+                                            ["job_id": try #require(presign.json["job_id"] as? String),
+                                             "s3_key": try #require(presign.json["s3_key"] as? String)])
+        #expect(notify.status == 502)
+        #expect((notify.json["detail"] as? String)?.contains("403") == true, "\(notify.text)")
+        await server.stop()
+    }
+
     @Test func presignWithoutABucketIsAClearError() async throws {
         let server = try await LiveServer(manualFiles: [])
         let reply = try await frontendJSON(server, "/api/v1/docs/presign", ["filename": "a.pdf", "content_type": "application/pdf"])
