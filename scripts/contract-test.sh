@@ -106,14 +106,9 @@ TOML
   fi
 }
 
-# /metrics is documented; a build without it (before that branch is merged) skips it.
 run_schemathesis() {
   local name=$1
   local exclude=()
-  if [[ $(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $api_key" "$base/metrics") == 404 ]]; then
-    echo "contract-test: this build has no /metrics; not fuzzed" >&2
-    exclude=(--exclude-path /metrics)
-  fi
   write_config "$name"
   echo "contract-test: pass '$name' against $base (max examples $max_examples, seed $seed)" >&2
   # Bounded twice: examples per operation, and 5 minutes of wall clock at most.
