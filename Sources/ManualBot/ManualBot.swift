@@ -63,7 +63,9 @@ struct Ingest: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ValidationError("\(path) is not a folder")
             }
-            let report = try await service.ingestor.sync(folder: path) { progress in
+            var ingestor = service.ingestor
+            ingestor.refreshesSearch = false
+            let report = try await ingestor.sync(folder: path) { progress in
                 let rate = progress.elapsed > 0 ? Double(progress.pages) / progress.elapsed : 0
                 FileHandle.standardError.write(Data(String(format: "\r%d/%d files, %d pages, %.0f pages/s",
                                                            progress.filesDone, progress.filesTotal, progress.pages, rate).utf8))

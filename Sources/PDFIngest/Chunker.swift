@@ -41,8 +41,10 @@ public struct Chunker: Sendable {
         guard pages.count >= 3 else { return [] }
         var counts: [String: Int] = [:]
         for page in pages {
-            let lines = cleanLines(page)
-            let edges = (lines.prefix(2) + lines.suffix(2)).filter { $0.count <= 80 }
+            // Only the edges matter: clean the first and last two non-blank lines, not the page.
+            let raw = page.split(whereSeparator: \.isNewline).filter { $0.contains { !$0.isWhitespace } }
+            let lines = cleanLines((raw.prefix(2) + raw.suffix(2)).joined(separator: "\n"))
+            let edges = lines.filter { $0.count <= 80 }
             for key in Set(edges.map(furnitureKey)) where !key.isEmpty { counts[key, default: 0] += 1 }
         }
         let threshold = max(3, (pages.count + 1) / 2)

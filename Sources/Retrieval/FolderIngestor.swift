@@ -31,6 +31,9 @@ public struct FolderIngestor: Sendable {
     public let extractor: any DocumentExtractor
     public var chunker = Chunker()
     public var logger = Logger(label: "manualbot.ingest")
+    /// Whether `sync` returns only once searches in this process see the result; the offline
+    /// `manualbot ingest`, which never searches, turns it off.
+    public var refreshesSearch = true
 
     public init(index: ManualIndex, extractor: any DocumentExtractor) {
         self.index = index
@@ -89,7 +92,7 @@ public struct FolderIngestor: Sendable {
         report.added.sort()
         report.updated.sort()
         // Searchable before we say it is done.
-        try await index.refreshSearch()
+        if refreshesSearch { try await index.refreshSearch() }
         report.seconds = (ContinuousClock.now - started).seconds
         return report
     }
