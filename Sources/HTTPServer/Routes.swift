@@ -48,8 +48,7 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
     }
 
     router.post("/api/v1/chat") { request, context in
-        var request = request
-        let chat = try await decodeChat(&request, limit: settings.maxJSONBodyBytes)
+        let chat = try await decodeChat(request, limit: settings.maxJSONBodyBytes)
         let hits = try await service.index.search(chat.message, limit: 5)
         let answer = await service.composer.answer(question: chat.message, hits: hits, attributes: chat.customerAttributes)
         context.logger.debug("chat answered", metadata: ["hits": "\(hits.count)", "mode": "\(answer.mode)"])
@@ -58,8 +57,7 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
 
     // Same request; `text/event-stream`: `sources`, then `delta`s, then `done`.
     router.post("/api/v1/chat/stream") { request, _ in
-        var request = request
-        let chat = try await decodeChat(&request, limit: settings.maxJSONBodyBytes)
+        let chat = try await decodeChat(request, limit: settings.maxJSONBodyBytes)
         let hits = try await service.index.search(chat.message, limit: 5)
         let events = service.composer.stream(question: chat.message, hits: hits, attributes: chat.customerAttributes)
         let sources = hits.map(ChatSource.init)
@@ -125,7 +123,7 @@ func health(service: ManualService) async throws -> Response {
 }
 
 /// Reads and validates a chat body: too large → 413, not JSON → 400, no usable message → 422.
-func decodeChat(_ request: inout Request, limit: Int) async throws -> ChatRequest {
+func decodeChat(_ request: Request, limit: Int) async throws -> ChatRequest {
     let chat = try await decodeJSON(ChatRequest.self, from: request, limit: limit)
     guard !chat.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
         throw APIError(.unprocessableContent, "message must not be empty")

@@ -17,7 +17,7 @@ extension UploadJobs {
             return
         } catch let error as S3Error where error.code == "ObjectTooLarge" {
             try await discard(key, bucket: bucket)
-            try await fail(job.id, "File too large (limit \(maxUploadBytes >> 20) MB)")
+            try await fail(job.id, UploadReceiver.tooLarge(maxUploadBytes).detail)
             return
         }
         let data = object.data

@@ -43,16 +43,18 @@ public final class UploadJobs: Sendable {
                 return
             }
             guard let path = job.source else { return }
-            let data = FileManager.default.contents(atPath: path)
-            guard let data else {
+            // Size and mtime from the file system: the bytes are read by the parser, not here
+            // (the hash was taken while the upload streamed in; only older jobs lack it).
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let size = (attributes[.size] as? NSNumber)?.int64Value else {
                 try await fail(jobID, "the uploaded file is missing")
                 return
             }
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            let sha = try job.sha256 ?? SHA256.hex(Data(contentsOf: URL(fileURLWithPath: path)))
             let outcome = await extractor.extract(fileAt: path)
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            let record = try await index.store(outcome: outcome, fileName: job.filename, source: path, size: Int64(data.count),
-                                               modifiedAt: modified, sha256: job.sha256 ?? SHA256.hex(data), chunker: chunker)
+            let record = try await index.store(outcome: outcome, fileName: job.filename, source: path, size: size,
+                                               modifiedAt: modified, sha256: sha, chunker: chunker)
             try await finish(jobID, record: record, sha: nil)
         } catch {
             logger.error("upload job failed", metadata: ["job": "\(jobID)", "error": "\(error)"])

@@ -17,6 +17,11 @@ struct ReceivedUpload {
 enum UploadReceiver {
     static let unsupported = "Unsupported file type. Use pdf or txt."
 
+    /// The one wording of the upload size error, for every upload path.
+    static func tooLarge(_ limit: Int) -> APIError {
+        APIError(.contentTooLarge, "File too large (limit \(limit >> 20) MB)")
+    }
+
     static func receive(_ request: Request, limit: Int, temporaryDirectory: String) async throws -> ReceivedUpload {
         guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data"),
               let boundary = boundary(of: contentType) else {
@@ -25,7 +30,7 @@ enum UploadReceiver {
         // Multipart framing adds a little; a body much larger than the limit is refused unread.
         let framing = 64 * 1024
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit + framing {
-            throw APIError(.contentTooLarge, "File too large (limit \(limit / 1024 / 1024) MB)")
+            throw tooLarge(limit)
         }
 
         try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: true)
@@ -50,7 +55,7 @@ enum UploadReceiver {
     /// Parses a multipart body as it arrives and writes the `file` part's bytes to `path`.
     static func receiveFilePart<Body: AsyncSequence>(_ body: Body, boundary: String, limit: Int, framing: Int, to path: String) async throws -> FilePart
     where Body.Element == ByteBuffer {
-        let tooLarge = APIError(.contentTooLarge, "File too large (limit \(limit / 1024 / 1024) MB)")
+        let tooLargeError = Self.tooLarge(limit)
         let sink = try PartSink(path: path, limit: limit)
         defer { sink.close() }
         let parser = MultipartStreamParser(boundary: boundary)
@@ -61,9 +66,9 @@ enum UploadReceiver {
         do {
             for try await buffer in body {
                 received += buffer.readableBytes
-                if received > limit + framing { throw tooLarge }
+                if received > limit + framing { throw tooLargeError }
                 try parser.execute(buffer)
-                if sink.overLimit { throw tooLarge }
+                if sink.overLimit { throw tooLargeError }
             }
         } catch let error as APIError {
             throw error

@@ -131,7 +131,7 @@ func addUploadRoutes(to router: Router<BasicRequestContext>, service: ManualServ
         }
         guard head.size <= Int64(settings.maxUploadBytes) else {
             try? await bucket.client.deleteObject(bucket: bucket.bucket, key: body.s3_key)
-            throw APIError(.contentTooLarge, "File too large (limit \(settings.maxUploadBytes >> 20) MB)")
+            throw UploadReceiver.tooLarge(settings.maxUploadBytes)
         }
         try await service.index.updateJob(job.id) { job in
             job.detail = "queued"

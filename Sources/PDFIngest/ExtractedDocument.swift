@@ -13,7 +13,7 @@ public struct ExtractedDocument: Codable, Sendable, Equatable {
         self.pages = pages
         self.title = title
         self.metadata = metadata
-        self.pagesNeedingOCR = pagesNeedingOCR ?? pages.indices.filter { TextQuality.needsOCR($0 < pages.count ? pages[$0] : "") }.map { $0 + 1 }
+        self.pagesNeedingOCR = pagesNeedingOCR ?? pages.indices.filter { TextQuality.needsOCR(pages[$0]) }.map { $0 + 1 }
     }
 
     public var pageCount: Int { pages.count }

@@ -45,12 +45,13 @@ public struct BucketIngestor: Sendable {
         var report = IngestReport()
 
         let present = Set(objects.map { source(forKey: $0.key) })
-        for document in try await index.documents() where !present.contains(document.source) {
+        let documents = try await index.documents()
+        for document in documents where !present.contains(document.source) {
             try await index.remove(source: document.source)
             report.removed.append(document.s3Key ?? document.fileName)
         }
-
-        let known = Dictionary(try await index.documents().map { ($0.source, $0) }, uniquingKeysWith: { a, _ in a })
+        // Removed documents stay in this map but are never looked up: their objects are gone.
+        let known = Dictionary(documents.map { ($0.source, $0) }, uniquingKeysWith: { a, _ in a })
         try await withThrowingTaskGroup(of: ObjectResult.self) { group in
             var pending = objects[...]
             func startNext() {
@@ -60,13 +61,7 @@ public struct BucketIngestor: Sendable {
             for _ in 0..<max(1, downloads) { startNext() }
             while let result = try await group.next() {
                 startNext()
-                switch result.change {
-                case .added: report.added.append(result.key)
-                case .updated: report.updated.append(result.key)
-                case .unchanged: report.unchanged += 1
-                }
-                if let reason = result.failure { report.failed[result.key] = reason }
-                report.pages += result.pages
+                report.record(result.key, result.change, pages: result.pages, failure: result.failure)
             }
         }
         report.added.sort()
@@ -79,9 +74,8 @@ public struct BucketIngestor: Sendable {
     }
 
     struct ObjectResult: Sendable {
-        enum Change { case added, updated, unchanged }
         var key: String
-        var change: Change
+        var change: IngestReport.Change
         var pages = 0
         var failure: String?
     }
@@ -95,7 +89,7 @@ public struct BucketIngestor: Sendable {
         if let previous, previous.etag == object.etag, previous.status != .failed {
             return ObjectResult(key: key, change: .unchanged)
         }
-        let change: ObjectResult.Change = previous == nil ? .added : .updated
+        let change: IngestReport.Change = previous == nil ? .added : .updated
         // The same failed version again: still failing is no change.
         let retryOfSameVersion = previous?.status == .failed && previous?.etag == object.etag
 

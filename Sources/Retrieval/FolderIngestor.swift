@@ -17,6 +17,19 @@ public struct IngestReport: Sendable, Codable, Equatable {
     public var seconds: Double = 0
 
     public init() {}
+
+    public enum Change: Sendable { case added, updated, unchanged }
+
+    /// Counts one file's or object's outcome.
+    mutating func record(_ name: String, _ change: Change, pages: Int, failure: String?) {
+        switch change {
+        case .added: added.append(name)
+        case .updated: updated.append(name)
+        case .unchanged: unchanged += 1
+        }
+        if let failure { failed[name] = failure }
+        self.pages += pages
+    }
 }
 
 public struct IngestProgress: Sendable {
@@ -64,12 +77,13 @@ public struct FolderIngestor: Sendable {
 
         let prefix = root.hasSuffix("/") ? root : root + "/"
         let present = Set(files)
-        for document in try await index.documents() where document.source.hasPrefix(prefix) && !present.contains(document.source) {
+        let documents = try await index.documents()
+        for document in documents where document.source.hasPrefix(prefix) && !present.contains(document.source) {
             try await index.remove(source: document.source)
             report.removed.append(document.fileName)
         }
-
-        let known = Dictionary(try await index.documents().map { ($0.source, $0) }, uniquingKeysWith: { a, _ in a })
+        // Removed documents stay in this map but are never looked up: their files are gone.
+        let known = Dictionary(documents.map { ($0.source, $0) }, uniquingKeysWith: { a, _ in a })
         let counter = ProgressCounter(total: files.count)
         try await withThrowingTaskGroup(of: FileResult.self) { group in
             for path in files {
@@ -80,13 +94,7 @@ public struct FolderIngestor: Sendable {
                 }
             }
             for try await result in group {
-                switch result.change {
-                case .added: report.added.append(result.fileName)
-                case .updated: report.updated.append(result.fileName)
-                case .unchanged: report.unchanged += 1
-                }
-                if let reason = result.failure { report.failed[result.fileName] = reason }
-                report.pages += result.pages
+                report.record(result.fileName, result.change, pages: result.pages, failure: result.failure)
             }
         }
         report.added.sort()
@@ -98,9 +106,8 @@ public struct FolderIngestor: Sendable {
     }
 
     struct FileResult: Sendable {
-        enum Change { case added, updated, unchanged }
         var fileName: String
-        var change: Change
+        var change: IngestReport.Change
         var pages: Int
         var failure: String?
     }
