@@ -130,7 +130,10 @@ struct Eval: AsyncParsableCommand {
         for outcome in outcomes {
             let top = outcome.passages.prefix(5).map { ["score": $0.score, "coverage": $0.coverage] }
             let found = outcome.query.isAnswerable && outcome.passages.prefix(5).contains(where: outcome.query.matches)
-            let object: [String: Any] = ["id": outcome.query.id, "answerable": outcome.query.isAnswerable, "found": found, "top": top]
+            // Where the first right passage sits among all candidates (0 = not among them).
+            let rank = (outcome.passages.firstIndex(where: outcome.query.matches) ?? -1) + 1
+            let object: [String: Any] = ["id": outcome.query.id, "answerable": outcome.query.isAnswerable, "found": found,
+                                         "rank": rank, "top": top]
             lines += String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n"
         }
         try lines.write(toFile: path, atomically: true, encoding: .utf8)

@@ -49,6 +49,7 @@ public struct EvalError: Error, CustomStringConvertible {
 /// What one query got back.
 public struct EvalOutcome: Sendable {
     public var query: EvalQuery
+    /// Every candidate passage, best first (the metrics look at the first k).
     public var passages: [SearchHit]
     public var pages: [SearchHit]
     public var refused: Bool
@@ -124,7 +125,7 @@ extension ManualIndex {
             let ranked = try await rankPassages(query.question, options: options)
             let pages = ranked.distinctPages(limit: k)
             let elapsed = (clock.now - started).seconds
-            outcomes.append(EvalOutcome(query: query, passages: Array(ranked.passages.prefix(k)), pages: pages,
+            outcomes.append(EvalOutcome(query: query, passages: ranked.passages, pages: pages,
                                         refused: ranked.refused, seconds: elapsed))
         }
         return outcomes
