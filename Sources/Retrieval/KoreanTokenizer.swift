@@ -22,6 +22,15 @@ public struct KoreanTokenizer: Sendable {
 
     public var mode: Mode
 
+    /// Bump whenever `terms` gives different terms for the same text: indexes written by an older
+    /// version re-tokenize their stored chunk text when opened (ManualIndex).
+    public static let version = 2
+
+    /// Which tokenizer wrote an index: version and mode.
+    public var fingerprint: Int {
+        Self.version * 10 + (Mode.allCases.firstIndex(of: mode) ?? 0)
+    }
+
     public init(mode: Mode = .standard) {
         self.mode = mode
     }
@@ -214,7 +223,12 @@ public struct KoreanTokenizer: Sendable {
             case .han where !current.isEmpty: words.append(.han(current))
             case .latin where !current.isEmpty:
                 if !latinPart.isEmpty { latinParts.append(String(latinPart)) }
-                let whole = String(String.UnicodeScalarView(current.filter { classify($0) == .latin }))
+                var whole = String(String.UnicodeScalarView(current.filter { classify($0) == .latin }))
+                if let year = abbreviatedYear(at: runStart) {
+                    // "’23" is how Korean documents write 2023: index it as the question says it.
+                    whole = year + whole.dropFirst(2)
+                    if !latinParts.isEmpty { latinParts[0] = year }
+                }
                 if !whole.isEmpty { words.append(.latin(whole, parts: latinParts)) }
             default: break
             }
@@ -225,6 +239,21 @@ public struct KoreanTokenizer: Sendable {
         }
 
         let scalars = Array(normalised.unicodeScalars)
+        var runStart = 0
+
+        /// "’23", "‘02", "'98" (an apostrophe, then exactly two digits starting the run): the year
+        /// 2023, 2002, 1998.
+        func abbreviatedYear(at start: Int) -> String? {
+            func digit(_ i: Int) -> Int? {
+                i < scalars.count && (0x30...0x39).contains(scalars[i].value) ? Int(scalars[i].value - 0x30) : nil
+            }
+            guard start > 0, apostrophes.contains(scalars[start - 1]),
+                  let tens = digit(start), let ones = digit(start + 1), digit(start + 2) == nil
+            else { return nil }
+            let year = tens * 10 + ones
+            return String(year <= 50 ? 2000 + year : 1900 + year)
+        }
+
         for (index, scalar) in scalars.enumerated() {
             var kind = classify(scalar)
             if kind == .joiner {
@@ -240,6 +269,7 @@ public struct KoreanTokenizer: Sendable {
             }
             if kind != currentClass { flush() }
             guard kind != .separator else { continue }
+            if currentClass == .separator { runStart = index }
             currentClass = kind
             current.append(scalar)
             if kind == .latin { latinPart.append(scalar) }
@@ -247,6 +277,8 @@ public struct KoreanTokenizer: Sendable {
         flush()
         return words
     }
+
+    static let apostrophes: Set<Unicode.Scalar> = ["\u{2019}", "\u{2018}", "'", "`", "\u{00B4}"]
 
     // MARK: - Particles and endings
 

@@ -65,6 +65,27 @@ public final class ManualIndex: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        try retokenizeIfStale()
+    }
+
+    /// Chunk terms are stored pre-tokenized; when the tokenizer that wrote them is not this one
+    /// (an upgrade changed `KoreanTokenizer.version`, or another mode), every chunk's terms are
+    /// rebuilt from its stored text in one transaction, so searches never mix two tokenizations.
+    func retokenizeIfStale() throws {
+        let wanted = Int64(tokenizer.fingerprint)
+        try pool.write { db in
+            let stored = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tokenizer'")
+            guard stored != wanted else { return }
+            let rows = try Row.fetchAll(db, sql: "SELECT id, text FROM chunks")
+            let update = try db.makeStatement(sql: "UPDATE chunks SET terms = ? WHERE id = ?")
+            for row in rows {
+                let text: String = row["text"]
+                let id: Int64 = row["id"]
+                try update.execute(arguments: [tokenizer.terms(text).joined(separator: " "), id])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('tokenizer', ?)", arguments: [wanted])
+            if !rows.isEmpty { try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'") }
+        }
     }
 
     static var migrator: DatabaseMigrator {

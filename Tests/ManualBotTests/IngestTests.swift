@@ -1,6 +1,7 @@
 // Folder sync into the SQLite index: search finds the right page, a restart re-parses only
 // what changed, and broken files are recorded without stopping the others.
 import Foundation
+import GRDB
 import Testing
 @testable import PDFIngest
 @testable import Retrieval
@@ -47,6 +48,32 @@ import Testing
         let hits = try await index.search(query)
         #expect(hits.first?.fileName == "a.txt")
         #expect(!hits.contains { $0.fileName == "b.txt" })
+    }
+
+    /// An index written by an older tokenizer (its terms lack what the current one emits) is
+    /// re-tokenized from the stored chunk text when opened: the upgrade needs no re-ingest.
+    @Test func staleTermsAreRebuiltOnOpen() async throws {
+        let data = try TemporaryDirectory()
+        let manuals = try TemporaryDirectory()
+        try manuals.write("report.txt", Data("학생 1인당 장서 수: (’02) 5.5권 → (’23) 39.9권".utf8))
+        let path = data.url.appendingPathComponent("index.sqlite").path
+        do {
+            let index = try ManualIndex(path: path)
+            try await FolderIngestor(index: index, extractor: isolatedExtractor()).sync(folder: manuals.path)
+        }
+        // What version 1 stored: no full years, and an older fingerprint.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE chunks SET terms = '학생 1 인당 장서 02 5 권 23 39 9'")
+            try db.execute(sql: "UPDATE meta SET value = 10 WHERE key = 'tokenizer'")
+        }
+        try queue.close()
+
+        let reopened = try ManualIndex(path: path)
+        let hits = try await reopened.search("2023 장서")
+        #expect(hits.first?.fileName == "report.txt")
+        let terms = try await reopened.pool.read { try String.fetchOne($0, sql: "SELECT terms FROM chunks") ?? "" }
+        #expect(terms.split(separator: " ").contains("2023"))
     }
 
     @Test func unrelatedQuestionFindsNothing() async throws {

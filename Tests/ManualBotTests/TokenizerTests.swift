@@ -59,6 +59,17 @@ import Testing
         #expect(tokenizer.terms("Ｗｉｆｉ") == ["wifi"])  // full-width forms fold (NFKC)
     }
 
+    /// Korean reports write years as ’23 or (‘02); questions say 2023년.
+    @Test func abbreviatedYearsAreFullYears() {
+        #expect(tokenizer.terms("(’02) 5.5권 → (’23) 39.9권").filter { $0.hasPrefix("20") } == ["2002", "2023"])
+        #expect(tokenizer.terms("‘98년") == ["1998", "년"])
+        #expect(tokenizer.terms("’23.10 시행").prefix(2) == ["2023", "10"])
+        #expect(tokenizer.terms("2023년") == ["2023", "년"])
+        #expect(tokenizer.terms("'2023") == ["2023"])   // already four digits
+        #expect(tokenizer.terms("’123") == ["123"])     // not a year
+        #expect(tokenizer.terms("23개") == ["23", "개"])  // no apostrophe, no year
+    }
+
     @Test func nfdAndNfcGiveTheSameTerms() {
         let text = "노쇼 고객 환불 규정"
         #expect(tokenizer.terms(text.decomposedStringWithCanonicalMapping) == tokenizer.terms(text))
