@@ -45,6 +45,9 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Standard mode: coverage weight in the final score (0…1).")
     var coverageWeight: Double?
 
+    @Option(help: "Standard mode: exponent of the coverage factor in the final score.")
+    var coverageExponent: Double?
+
     @Option(help: "Standard mode: least coverage of the best passage, else \"nothing found\".")
     var minCoverage: Double?
 
@@ -54,6 +57,7 @@ struct Eval: AsyncParsableCommand {
         if let b { options.bm25.b = b }
         if mode == .standard {
             if let coverageWeight { options.coverageWeight = coverageWeight }
+            if let coverageExponent { options.coverageExponent = coverageExponent }
             if let minCoverage { options.minimumCoverage = minCoverage }
         }
         return options
@@ -128,7 +132,7 @@ struct Eval: AsyncParsableCommand {
     static func dump(_ outcomes: [EvalOutcome], to path: String) throws {
         var lines = ""
         for outcome in outcomes {
-            let top = outcome.passages.prefix(5).map { ["score": $0.score, "coverage": $0.coverage] }
+            let top = outcome.passages.prefix(5).map { ["score": $0.score, "coverage": $0.coverage, "file": $0.fileName, "page": $0.page] as [String: Any] }
             let found = outcome.query.isAnswerable && outcome.passages.prefix(5).contains(where: outcome.query.matches)
             // Where the first right passage sits among all candidates (0 = not among them).
             let rank = (outcome.passages.firstIndex(where: outcome.query.matches) ?? -1) + 1
