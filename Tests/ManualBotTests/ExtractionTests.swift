@@ -86,17 +86,16 @@ import Testing
     /// A child that hangs is killed at the wall-clock timeout; one that crashes is reported.
     @Test func hungAndCrashingChildrenAreContained() async throws {
         let folder = try TemporaryDirectory()
-        let hang = try folder.write("hang.sh", Data("#!/bin/sh\nexec sleep 30\n".utf8))
-        let crash = try folder.write("crash.sh", Data("#!/bin/sh\nkill -SEGV $$\n".utf8))
-        let junk = try folder.write("junk.sh", Data("#!/bin/sh\necho not-json\n".utf8))
-        for script in [hang, crash, junk] { chmod(script, 0o755) }
+        let hang = try folder.writeScript("hang.sh", "#!/bin/sh\nexec sleep 30\n")
+        let crash = try folder.writeScript("crash.sh", "#!/bin/sh\nkill -SEGV $$\n")
+        let junk = try folder.writeScript("junk.sh", "#!/bin/sh\necho not-json\n")
 
         let clock = ContinuousClock()
         let started = clock.now
         let hung = await IsolatedExtractor(executable: hang, timeout: .milliseconds(500)).extract(fileAt: "x.pdf")
         #expect(clock.now - started < .seconds(10))
         guard case .failure(let timeout) = hung else { Issue.record("hang must fail"); return }
-        #expect(timeout.kind == .timeout)
+        #expect(timeout.kind == .timeout, "\(timeout.reason)")
 
         guard case .failure(let crashed) = await IsolatedExtractor(executable: crash).extract(fileAt: "x.pdf") else {
             Issue.record("crash must fail"); return

@@ -77,8 +77,7 @@ import Testing
     /// before parsing), one worker, the sync cancelled while the first parse runs.
     @Test func cancelledSyncFinishesTheRunningParseAndStartsNoOther() async throws {
         let tools = try TemporaryDirectory()
-        let wrapper = try tools.write("slow-manualbot", Data("#!/bin/sh\nsleep 1\nexec '\(Paths.manualbot)' \"$@\"\n".utf8))
-        chmod(wrapper, 0o755)
+        let wrapper = try tools.writeScript("slow-manualbot", "#!/bin/sh\nsleep 1\nexec '\(Paths.manualbot)' \"$@\"\n")
         let manuals = try TemporaryDirectory()
         let sample = Paths.sampleManuals.appendingPathComponent(Paths.sampleManualName)
         for number in 1...4 { try manuals.copy(sample, as: "manual-\(number).pdf") }

@@ -121,8 +121,7 @@ import Testing
     /// Health answers while a slow ingest is still running.
     @Test func healthDoesNotWaitForIngest() async throws {
         let folder = try TemporaryDirectory()
-        let hang = try folder.write("slow.sh", Data("#!/bin/sh\nexec sleep 5\n".utf8))
-        chmod(hang, 0o755)
+        let hang = try folder.writeScript("slow.sh", "#!/bin/sh\nexec sleep 5\n")
         let server = try await LiveServer { settings in
             settings.extractorExecutable = hang
             settings.parseTimeoutSeconds = 3

@@ -1,6 +1,9 @@
 // Shared helpers: paths of the repo, its fixtures and the built `manualbot` binary, temporary
 // folders, and a live server on 127.0.0.1 for HTTP tests.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -41,6 +44,19 @@ final class TemporaryDirectory: @unchecked Sendable {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: file)
         return file.path
+    }
+
+    /// An executable shell script. Written through a descriptor opened with O_CLOEXEC: a test
+    /// starting a process on another thread at that moment must not inherit it, or the kernel
+    /// refuses to run the script ("Text file busy") for as long as that process lives.
+    func writeScript(_ name: String, _ text: String) throws -> String {
+        let path = url.appendingPathComponent(name).path
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { Glibc.close(fd) }
+        let bytes = Array(text.utf8)
+        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else { throw CocoaError(.fileWriteUnknown) }
+        return path
     }
 
     func copy(_ source: URL, as name: String? = nil) throws {
