@@ -86,7 +86,10 @@ public struct KoreanTokenizer: Sendable {
     /// whether a passage answers: terms of predicate-looking words ("데리고", "와도",
     /// "가능한가요") count 0.3, since staff phrase the verb freely while the manual's nouns carry
     /// the topic. Words in the hotel lexicon bring their alternatives ("엘베" → 엘리베이터).
-    public func weightedQueryTerms(_ text: String) -> [QueryTerm] {
+    ///
+    /// With `documentFrequency` (the index's), a word with a bigram the manuals never use is also
+    /// searched as its one-jamo correction when there is one ("추카요금" → 추가요금; TypoCorrector).
+    public func weightedQueryTerms(_ text: String, documentFrequency: ((String) -> Int)? = nil) -> [QueryTerm] {
         var result: [QueryTerm] = []
         var seen = Set<String>()
         guard mode == .standard else {
@@ -116,12 +119,17 @@ public struct KoreanTokenizer: Sendable {
                 result.append(QueryTerm(term: term, weight: weight, group: group))
                 added = true
             }
-            if let key, let alternatives = HotelLexicon.alternatives[key] {
-                for (offset, alternative) in alternatives.enumerated() {
-                    for term in terms(alternative) where seen.insert(term).inserted {
-                        result.append(QueryTerm(term: term, weight: max(weight, 1), group: group, alternative: offset + 1))
-                        added = true
-                    }
+            var alternatives = key.flatMap { HotelLexicon.alternatives[$0] } ?? []
+            if let documentFrequency, case .hangul(let syllables) = word, alternatives.isEmpty, weight >= 1,
+               let corrected = TypoCorrector(documentFrequency: documentFrequency).correct(Self.stripSuffix(syllables)) {
+                let correctedText = String(String.UnicodeScalarView(corrected))
+                alternatives.insert(correctedText, at: 0)
+                alternatives += HotelLexicon.alternatives[correctedText] ?? []
+            }
+            for (offset, alternative) in alternatives.enumerated() {
+                for term in terms(alternative) where seen.insert(term).inserted {
+                    result.append(QueryTerm(term: term, weight: max(weight, 1), group: group, alternative: offset + 1))
+                    added = true
                 }
             }
             if added { group += 1 }

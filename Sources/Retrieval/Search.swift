@@ -81,9 +81,9 @@ extension ManualIndex {
 
     /// Every passage that shares a term with the question, scored, best first (without text).
     public func rankPassages(_ question: String, options: SearchOptions = SearchOptions()) async throws -> RankedPassages {
-        let weighted = tokenizer.weightedQueryTerms(PIIMasker.strip(question))
-        guard !weighted.isEmpty else { return RankedPassages(passages: [], refused: true) }
         let index = try await snapshots.snapshot(pool: pool)
+        let weighted = tokenizer.weightedQueryTerms(PIIMasker.strip(question), documentFrequency: index.documentFrequency)
+        guard !weighted.isEmpty else { return RankedPassages(passages: [], refused: true) }
         return Self.rank(weighted, in: index, options: options)
     }
 
