@@ -70,6 +70,33 @@ import Testing
         #expect(tokenizer.terms("23개") == ["23", "개"])  // no apostrophe, no year
     }
 
+    /// The manuals' bigrams are the dictionary; a word with an unknown bigram gets the
+    /// one-jamo variant whose bigrams are all known.
+    @Test func typosAreCorrectedFromTheManualsVocabulary() {
+        let known: [String: Int] = ["체크": 30, "크아": 20, "아웃": 25, "추가": 40, "가요": 9, "요금": 50, "외국": 7, "국인": 7]
+        let corrector = TypoCorrector(documentFrequency: { known[$0] ?? 0 })
+        func fix(_ word: String) -> String? {
+            corrector.correct(Array(word.unicodeScalars)).map { String(String.UnicodeScalarView($0)) }
+        }
+        #expect(fix("체크아욷") == "체크아웃")  // final consonant
+        #expect(fix("쳉크아웃") == "체크아웃")  // an extra final consonant
+        #expect(fix("추카요금") == "추가요금")  // aspirated for plain
+        #expect(fix("외국잉") == "외국인")
+        #expect(fix("체크아웃") == nil)        // nothing unknown
+        #expect(fix("환불규정") == nil)        // unknown, but no likely typo makes it known
+        #expect(fix("농쇼") == nil)            // two syllables: left alone
+    }
+
+    @Test func correctionsJoinTheWordAsAnAlternative() {
+        let known: Set<String> = ["체크", "크아", "아웃", "시간"]
+        let terms = tokenizer.weightedQueryTerms("체크아욷 시간", documentFrequency: { known.contains($0) ? 5 : 0 })
+        #expect(terms.contains(QueryTerm(term: "아욷", group: 0)))
+        #expect(terms.contains(QueryTerm(term: "아웃", group: 0, alternative: 1)))
+        #expect(terms.contains(QueryTerm(term: "시간", group: 1)))
+        // Without the index's vocabulary nothing is corrected.
+        #expect(!tokenizer.weightedQueryTerms("체크아욷 시간").contains { $0.term == "아웃" })
+    }
+
     @Test func nfdAndNfcGiveTheSameTerms() {
         let text = "노쇼 고객 환불 규정"
         #expect(tokenizer.terms(text.decomposedStringWithCanonicalMapping) == tokenizer.terms(text))
