@@ -65,26 +65,20 @@ struct TypoCorrector {
     }
 
     /// Initial consonants (Unicode order ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ) → likely mistypes.
-    static let initialNeighbours: [[Int]] = {
-        let jamo = Array("ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ")
-        let pairs = [
-            "ㄱㄲ", "ㄱㅋ", "ㄲㅋ", "ㄷㄸ", "ㄷㅌ", "ㄸㅌ", "ㅂㅃ", "ㅂㅍ", "ㅃㅍ", "ㅅㅆ", "ㅈㅉ", "ㅈㅊ", "ㅉㅊ",  // plain/tense/aspirated
-            "ㅂㅈ", "ㅈㄷ", "ㄷㄱ", "ㄱㅅ", "ㅁㄴ", "ㄴㅇ", "ㅇㄹ", "ㄹㅎ", "ㅋㅌ", "ㅌㅊ", "ㅊㅍ",      // keyboard rows
-            "ㅂㅁ", "ㅈㄴ", "ㄷㅇ", "ㄱㄹ", "ㅅㅎ", "ㅁㅋ", "ㄴㅌ", "ㅇㅊ", "ㄹㅍ",                      // keyboard columns
-        ]
-        var table = [[Int]](repeating: [], count: jamo.count)
-        for pair in pairs {
-            let a = jamo.firstIndex(of: pair.first!)!, b = jamo.firstIndex(of: pair.last!)!
-            table[a].append(b)
-            table[b].append(a)
-        }
-        return table
-    }()
+    static let initialNeighbours = neighbourTable("ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ", pairs: [
+        "ㄱㄲ", "ㄱㅋ", "ㄲㅋ", "ㄷㄸ", "ㄷㅌ", "ㄸㅌ", "ㅂㅃ", "ㅂㅍ", "ㅃㅍ", "ㅅㅆ", "ㅈㅉ", "ㅈㅊ", "ㅉㅊ",  // plain/tense/aspirated
+        "ㅂㅈ", "ㅈㄷ", "ㄷㄱ", "ㄱㅅ", "ㅁㄴ", "ㄴㅇ", "ㅇㄹ", "ㄹㅎ", "ㅋㅌ", "ㅌㅊ", "ㅊㅍ",      // keyboard rows
+        "ㅂㅁ", "ㅈㄴ", "ㄷㅇ", "ㄱㄹ", "ㅅㅎ", "ㅁㅋ", "ㄴㅌ", "ㅇㅊ", "ㄹㅍ",                      // keyboard columns
+    ])
 
     /// Vowels (Unicode order ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ) → likely mistypes.
-    static let vowelNeighbours: [[Int]] = {
-        let jamo = Array("ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ")
-        let pairs = ["ㅐㅔ", "ㅒㅖ", "ㅙㅞ", "ㅚㅙ", "ㅚㅞ", "ㅗㅓ", "ㅜㅡ", "ㅓㅕ", "ㅏㅑ", "ㅗㅛ", "ㅜㅠ", "ㅡㅢ", "ㅣㅢ", "ㅏㅓ", "ㅓㅣ", "ㅏㅣ"]
+    static let vowelNeighbours = neighbourTable("ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ", pairs: [
+        "ㅐㅔ", "ㅒㅖ", "ㅙㅞ", "ㅚㅙ", "ㅚㅞ", "ㅗㅓ", "ㅜㅡ", "ㅓㅕ", "ㅏㅑ", "ㅗㅛ", "ㅜㅠ", "ㅡㅢ", "ㅣㅢ", "ㅏㅓ", "ㅓㅣ", "ㅏㅣ",
+    ])
+
+    /// For each jamo of `order` (by position), the positions of the jamo it pairs with, both ways.
+    static func neighbourTable(_ order: String, pairs: [String]) -> [[Int]] {
+        let jamo = Array(order)
         var table = [[Int]](repeating: [], count: jamo.count)
         for pair in pairs {
             let a = jamo.firstIndex(of: pair.first!)!, b = jamo.firstIndex(of: pair.last!)!
@@ -92,5 +86,5 @@ struct TypoCorrector {
             table[b].append(a)
         }
         return table
-    }()
+    }
 }
