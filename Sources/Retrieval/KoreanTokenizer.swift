@@ -96,6 +96,7 @@ public struct KoreanTokenizer: Sendable {
             return terms(text).filter { seen.insert($0).inserted }.map { QueryTerm(term: $0) }
         }
         var group = 0
+        var correctionsTried = 0
         for word in Self.words(text) {
             var weight = 1.0
             var key: String?
@@ -121,7 +122,8 @@ public struct KoreanTokenizer: Sendable {
             }
             var alternatives = key.flatMap { HotelLexicon.alternatives[$0] } ?? []
             if let documentFrequency, case .hangul(let syllables) = word, alternatives.isEmpty, weight >= 1,
-               let corrected = TypoCorrector(documentFrequency: documentFrequency).correct(Self.stripSuffix(syllables)) {
+               correctionsTried < TypoCorrector.maximumWordsPerQuestion,
+               let corrected = TypoCorrector(documentFrequency: documentFrequency).correct(Self.stripSuffix(syllables), tried: &correctionsTried) {
                 let correctedText = String(String.UnicodeScalarView(corrected))
                 alternatives.insert(correctedText, at: 0)
                 alternatives += HotelLexicon.alternatives[correctedText] ?? []

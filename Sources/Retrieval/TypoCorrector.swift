@@ -16,11 +16,17 @@ struct TypoCorrector {
     private static let vowels: UInt32 = 21
     private static let finals: UInt32 = 28
 
+    /// Words with an unknown bigram looked at per question, at most: each costs ~50 variants
+    /// per suspect syllable, and a 20,000-character question of noise must stay cheap.
+    static let maximumWordsPerQuestion = 8
+
     /// The corrected word, or nil when every bigram is known or no one-jamo change explains it.
-    func correct(_ word: [Unicode.Scalar]) -> [Unicode.Scalar]? {
+    /// `tried` counts the words that needed a search.
+    func correct(_ word: [Unicode.Scalar], tried: inout Int) -> [Unicode.Scalar]? {
         guard word.count >= Self.minimumSyllables, word.allSatisfy({ (0xAC00...0xD7A3).contains($0.value) }) else { return nil }
         let unknown = (0..<(word.count - 1)).filter { documentFrequency(Self.bigram(word, at: $0)) == 0 }
         guard !unknown.isEmpty else { return nil }
+        tried += 1
         // Only syllables inside an unknown bigram can hold the typo.
         let suspects = Set(unknown.flatMap { [$0, $0 + 1] }).sorted()
         var best: (word: [Unicode.Scalar], rarest: Int)?
