@@ -51,6 +51,9 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Standard mode: least coverage of the best passage, else \"nothing found\".")
     var minCoverage: Double?
 
+    @Flag(help: "Standard mode: no typo correction of question words (to measure what it adds).")
+    var noTypoCorrection = false
+
     func options(for mode: KoreanTokenizer.Mode) -> SearchOptions {
         var options = mode == .standard ? SearchOptions() : .plainBM25
         if let k1 { options.bm25.k1 = k1 }
@@ -58,6 +61,7 @@ struct Eval: AsyncParsableCommand {
         if mode == .standard {
             if let coverageWeight { options.coverageWeight = coverageWeight }
             if let coverageExponent { options.coverageExponent = coverageExponent }
+            if noTypoCorrection { options.correctTypos = false }
             if let minCoverage { options.minimumCoverage = minCoverage }
         }
         return options

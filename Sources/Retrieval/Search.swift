@@ -29,6 +29,9 @@ public struct SearchOptions: Sendable {
     /// 9.1 → 5.2 %; allganize 0.741 → 0.745).
     public var coverageWeight = 0.8
     public var coverageExponent = 2.0
+    /// Question words with a bigram no manual uses are also searched as their likely-typo
+    /// correction (TypoCorrector).
+    public var correctTypos = true
     public init() {}
 
     /// Plain BM25: no coverage re-scoring, never "nothing found" (the eval baselines).
@@ -36,6 +39,7 @@ public struct SearchOptions: Sendable {
         var options = SearchOptions()
         options.minimumCoverage = 0
         options.coverageWeight = 0
+        options.correctTypos = false
         return options
     }
 }
@@ -82,7 +86,9 @@ extension ManualIndex {
     /// Every passage that shares a term with the question, scored, best first (without text).
     public func rankPassages(_ question: String, options: SearchOptions = SearchOptions()) async throws -> RankedPassages {
         let index = try await snapshots.snapshot(pool: pool)
-        let weighted = tokenizer.weightedQueryTerms(PIIMasker.strip(question), documentFrequency: index.documentFrequency)
+        // The index's vocabulary lets the tokenizer correct typos in question words.
+        let vocabulary: ((String) -> Int)? = options.correctTypos ? { index.documentFrequency($0) } : nil
+        let weighted = tokenizer.weightedQueryTerms(PIIMasker.strip(question), documentFrequency: vocabulary)
         guard !weighted.isEmpty else { return RankedPassages(passages: [], refused: true) }
         return Self.rank(weighted, in: index, options: options)
     }
@@ -93,7 +99,10 @@ extension ManualIndex {
         let w = options.coverageWeight
         // Passages that cover more of the question rank above ones that repeat one word.
         let e = options.coverageExponent
-        for i in scored.indices { scored[i].bm25 *= pow(1 - w + w * scored[i].coverage, e) }
+        for i in scored.indices {
+            let factor = 1 - w + w * scored[i].coverage
+            scored[i].bm25 *= e == 2 ? factor * factor : pow(factor, e)
+        }
         let top = topCandidates(scored, count: options.candidates)
         let passages = top.map { item -> SearchHit in
             let chunk = index.chunks[Int(item.chunk)]
