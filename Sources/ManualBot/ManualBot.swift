@@ -108,8 +108,11 @@ struct Extract: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parse one PDF or text file and print its pages as JSON (the isolated parse worker).")
 
-    @Argument(help: "The file to parse.")
-    var file: String
+    @Argument(help: "The file to parse (none with --serve).")
+    var file: String?
+
+    @Flag(help: "Stay running: parse the files named on stdin, one request a line (the server's worker).")
+    var serve = false
 
     @Option(help: "Address-space limit for this process, in MB.")
     var maxMemoryMb = 1024
@@ -118,7 +121,10 @@ struct Extract: ParsableCommand {
     var maxCpuSeconds = 120
 
     func run() throws {
-        let status = ExtractWorker.runChild(path: file, limits: .init(memoryBytes: maxMemoryMb << 20, cpuSeconds: maxCpuSeconds))
+        let limits = ExtractWorker.Limits(memoryBytes: maxMemoryMb << 20, cpuSeconds: maxCpuSeconds)
+        if serve { throw ExitCode(ExtractWorker.serve(limits: limits)) }
+        guard let file else { throw ValidationError("name the file to parse, or use --serve") }
+        let status = ExtractWorker.runChild(path: file, limits: limits)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -42,15 +42,45 @@ public enum ExtractWorker {
 
     /// Applies address-space and CPU limits to the current process: a hostile PDF that makes
     /// poppler allocate or loop without end is stopped by the kernel, not by luck.
-    public static func applyLimits(_ limits: Limits) {
+    /// `openCPUCeiling` leaves the hard CPU limit unlimited, so that a long-lived worker (not
+    /// privileged) can move its soft limit up for each file.
+    public static func applyLimits(_ limits: Limits, openCPUCeiling: Bool = false) {
         #if os(Linux)
         var memory = rlimit(rlim_cur: rlim_t(limits.memoryBytes), rlim_max: rlim_t(limits.memoryBytes))
         setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &memory)
-        var cpu = rlimit(rlim_cur: rlim_t(limits.cpuSeconds), rlim_max: rlim_t(limits.cpuSeconds + 1))
+        var cpu = rlimit(rlim_cur: rlim_t(limits.cpuSeconds), rlim_max: openCPUCeiling ? rlim_t.max : rlim_t(limits.cpuSeconds + 1))
         setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &cpu)
         var core = rlimit(rlim_cur: 0, rlim_max: 0)
         setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &core)
         #endif
+    }
+
+    /// The long-lived worker (`manualbot extract --serve`): reads one request a line on stdin —
+    /// a JSON array `[input path, output path]` — parses the input, writes the outcome's JSON to
+    /// the output path and answers `done` on stdout. Every file gets the full CPU-time budget
+    /// (the soft limit moves up before each one); the address-space limit holds for the process.
+    /// Exits when stdin closes or after `idleSeconds` without a request.
+    public static func serve(limits: Limits, idleSeconds: Int32 = 30) -> Int32 {
+        applyLimits(limits, openCPUCeiling: true)
+        let encoder = JSONEncoder()
+        while true {
+            var poller = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, idleSeconds * 1000) > 0, let line = readLine(strippingNewline: true) else { return 0 }
+            guard let request = try? JSONDecoder().decode([String].self, from: Data(line.utf8)), request.count == 2 else { return 3 }
+            #if os(Linux)
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let used = Int(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + 1
+            var budget = rlimit(rlim_cur: rlim_t(used + limits.cpuSeconds), rlim_max: rlim_t.max)
+            setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &budget)
+            #endif
+            let outcome = extract(path: request[0])
+            guard let json = try? encoder.encode(outcome), (try? json.write(to: URL(fileURLWithPath: request[1]))) != nil else { return 3 }
+            FileHandle.standardOutput.write(Data("done\n".utf8))
+            #if os(Linux)
+            _ = trimFreedMemory(0)
+            #endif
+        }
     }
 
     /// Runs the child's whole job: limits, parse, JSON to stdout.
@@ -64,3 +94,9 @@ public enum ExtractWorker {
         return 0
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim`: a worker hands back what the last document used before the next one.
+@_silgen_name("malloc_trim")
+private func trimFreedMemory(_ pad: Int) -> Int32
+#endif

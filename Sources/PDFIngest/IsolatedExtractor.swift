@@ -1,6 +1,7 @@
-// The parent side of isolated parsing: runs `manualbot extract FILE` in a child process with a
-// wall-clock timeout, at most `concurrency` at a time, and turns every way a child can die
-// (crash, hang, memory or CPU limit, garbage on stdout) into an ExtractionError.
+// The parent side of isolated parsing: each file is parsed by a `manualbot extract --serve`
+// worker process (ParseWorker, kept for the next file when it answers), under a wall-clock
+// timeout, at most `concurrency` at a time, and every way a worker can die (crash, hang,
+// memory or CPU limit, garbage on stdout) becomes that file's ExtractionError.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,7 @@ public struct IsolatedExtractor: DocumentExtractor {
     public var timeout: Duration
     public var limits: ExtractWorker.Limits
     let slots: ConcurrencyLimiter
+    let pool = ParseWorkerPool()
 
     public init(executable: String, timeout: Duration = .seconds(120), limits: ExtractWorker.Limits = .init(), concurrency: Int = 2) {
         self.executable = executable
@@ -40,80 +42,47 @@ public struct IsolatedExtractor: DocumentExtractor {
     func runChild(_ path: String) async -> ExtractionOutcome {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("manualbot-extract-\(UUID().uuidString).json")
-        guard FileManager.default.createFile(atPath: output.path, contents: nil),
-              let outputHandle = try? FileHandle(forWritingTo: output) else {
-            return .failure(ExtractionError(.crashed, "cannot create a temporary file for the parser"))
-        }
         defer { try? FileManager.default.removeItem(at: output) }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "extract", path,
-            "--max-memory-mb", String(limits.memoryBytes >> 20),
-            "--max-cpu-seconds", String(limits.cpuSeconds),
-        ]
-        // stdout goes to a file, not a pipe: a large document cannot dead-lock on a full pipe.
-        process.standardOutput = outputHandle
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-
-        let status: ChildExit
+        // A worker that has parsed before gets one retry in a fresh worker if it fails: its
+        // failure may be its own past (memory left from an earlier file), not this file.
+        if let worker = await pool.take() {
+            let (outcome, reply) = await parse(path, output: output, in: worker)
+            switch reply {
+            case .done, .died(.timedOut): return outcome
+            case .died, .garbled: try? FileManager.default.removeItem(at: output)
+            }
+        }
+        let worker: ParseWorker
         do {
-            status = try await run(process)
+            worker = try ParseWorker(executable: executable, limits: limits)
         } catch {
-            try? outputHandle.close()
             return .failure(ExtractionError(.crashed, "cannot start the parser process: \(error)"))
         }
-        try? outputHandle.close()
-
-        let data = (try? Data(contentsOf: output)) ?? Data()
-        switch status {
-        case .timedOut:
-            return .failure(ExtractionError(.timeout, "parsing took longer than \(timeout) and was stopped"))
-        case .signalled(let signal) where signal == SIGXCPU:
-            return .failure(ExtractionError(.resourceLimit, "parsing used more than \(limits.cpuSeconds) s of CPU and was stopped"))
-        case .signalled(let signal):
-            return .failure(ExtractionError(.crashed, "the PDF parser crashed (signal \(signal)); the file is probably damaged"))
-        case .exited:
-            if let outcome = try? JSONDecoder().decode(ExtractionOutcome.self, from: data) {
-                return outcome
-            }
-            return .failure(ExtractionError(.resourceLimit, "the PDF parser stopped without a result (memory limit \(limits.memoryBytes >> 20) MB or a damaged file)"))
-        }
+        return await parse(path, output: output, in: worker).outcome
     }
 
-    enum ChildExit { case exited(Int32), signalled(Int32), timedOut }
+    /// One file in one worker; the worker goes back to the pool only when it answered.
+    func parse(_ path: String, output: URL, in worker: ParseWorker) async -> (outcome: ExtractionOutcome, reply: ParseWorker.Reply) {
+        let reply = await worker.parse(input: path, output: output.path, timeout: timeout)
+        if reply == .done { await pool.giveBack(worker) }
+        return (outcome(of: reply, output: output), reply)
+    }
 
-    /// Runs the process; kills it with SIGKILL when the wall-clock timeout passes.
-    func run(_ process: Process) async throws -> ChildExit {
-        let timedOut = TimeoutFlag()
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildExit, Error>) in
-            process.terminationHandler = { finished in
-                timedOut.cancelKiller()
-                if timedOut.isSet {
-                    continuation.resume(returning: .timedOut)
-                } else if finished.terminationReason == .uncaughtSignal {
-                    continuation.resume(returning: .signalled(finished.terminationStatus))
-                } else {
-                    continuation.resume(returning: .exited(finished.terminationStatus))
-                }
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            let pid = process.processIdentifier
-            let timeout = self.timeout
-            timedOut.setKiller(Task {
-                try? await Task.sleep(for: timeout)
-                guard !Task.isCancelled, process.isRunning else { return }
-                timedOut.set()
-                kill(pid, SIGKILL)
-            })
+    func outcome(of reply: ParseWorker.Reply, output: URL) -> ExtractionOutcome {
+        let data = (try? Data(contentsOf: output)) ?? Data()
+        let outcome = try? JSONDecoder().decode(ExtractionOutcome.self, from: data)
+        switch reply {
+        case .done:
+            if let outcome { return outcome }
+            return .failure(ExtractionError(.resourceLimit, "the PDF parser stopped without a result (memory limit \(limits.memoryBytes >> 20) MB or a damaged file)"))
+        case .died(.timedOut):
+            return .failure(ExtractionError(.timeout, "parsing took longer than \(timeout) and was stopped"))
+        case .died(.signalled(let signal)) where signal == SIGXCPU:
+            return .failure(ExtractionError(.resourceLimit, "parsing used more than \(limits.cpuSeconds) s of CPU and was stopped"))
+        case .died(.signalled(let signal)):
+            return .failure(ExtractionError(.crashed, "the PDF parser crashed (signal \(signal)); the file is probably damaged"))
+        case .died(.exited), .garbled:
+            return .failure(ExtractionError(.resourceLimit, "the PDF parser stopped without a result (memory limit \(limits.memoryBytes >> 20) MB or a damaged file)"))
         }
     }
 }

@@ -109,6 +109,49 @@ import Testing
         #expect(garbled.kind == .resourceLimit)
     }
 
+    /// Workers are kept between files: three files, one process start.
+    @Test func oneWorkerParsesFileAfterFile() async throws {
+        let tools = try TemporaryDirectory()
+        let starts = tools.url.appendingPathComponent("starts.log").path
+        let counting = try tools.writeScript("counting-manualbot", "#!/bin/sh\necho start >> '\(starts)'\nexec '\(Paths.manualbot)' \"$@\"\n")
+        let extractor = IsolatedExtractor(executable: counting, concurrency: 1)
+        let manual = Paths.sampleManuals.appendingPathComponent(Paths.sampleManualName).path
+        for _ in 0..<3 {
+            guard case .document(let document) = await extractor.extract(fileAt: manual) else {
+                Issue.record("the sample manual must parse"); return
+            }
+            #expect(document.pageCount == 6)
+        }
+        let log = try String(contentsOfFile: starts, encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 1)
+    }
+
+    /// A file that kills its worker fails alone (after one retry in a fresh worker, in case the
+    /// old worker's past was to blame), and the next file gets a new worker and parses.
+    @Test func aCrashingFileCostsOnlyItsOwnParse() async throws {
+        let tools = try TemporaryDirectory()
+        let starts = tools.url.appendingPathComponent("starts.log").path
+        // A stand-in worker: requests are ["input","output"] lines; "crash" in the name kills it.
+        let worker = try tools.writeScript("fake-worker", """
+            #!/bin/sh
+            echo start >> '\(starts)'
+            while IFS= read -r line; do
+              case "$line" in *crash*) kill -SEGV $$ ;; esac
+              out=$(printf '%s' "$line" | sed -E 's/^\\["(.*)","(.*)"\\]$/\\2/')
+              printf '%s' '{"document":{"_0":{"pages":["본문"],"metadata":{},"pagesNeedingOCR":[]}}}' > "$out"
+              echo done
+            done
+
+            """)
+        let extractor = IsolatedExtractor(executable: worker, concurrency: 1)
+        guard case .document = await extractor.extract(fileAt: "/tmp/good-1.pdf") else { Issue.record("good-1"); return }
+        guard case .failure(let crashed) = await extractor.extract(fileAt: "/tmp/crash.pdf") else { Issue.record("crash"); return }
+        #expect(crashed.kind == .crashed, "\(crashed.reason)")
+        guard case .document = await extractor.extract(fileAt: "/tmp/good-2.pdf") else { Issue.record("good-2"); return }
+        let log = try String(contentsOfFile: starts, encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 3)  // first worker, the retry's, the next file's
+    }
+
     /// Every real-world fixture parses in its child without taking anything down, and the
     /// README's expectations hold.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: Paths.sharedFixtures.path), "needs ../shared/fixtures/real-pdfs, which a plain clone (GitHub Actions) lacks")) func realWorldPDFs() async throws {
