@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/lint.sh
 swift build --build-tests
+# The runtime image must be able to load what was just built (deploy/runtime-packages.txt).
+python3 scripts/check-runtime-libs.py .build/debug/manualbot
 s3_dir=$(mktemp -d "${TMPDIR:-/tmp}/manualbot-s3.XXXXXX")
 trap 'bash scripts/s3-test-server.sh stop "$s3_dir"' EXIT
 bash scripts/s3-test-server.sh start "$s3_dir"

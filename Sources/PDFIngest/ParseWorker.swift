@@ -47,10 +47,8 @@ final class ParseWorker: @unchecked Sendable {
         answers = output.fileHandleForReading
         let exited = exited
         process.terminationHandler = { _ in exited.signal() }
+        // run() closes our copies of the child's pipe ends, so its death reads as end of file.
         try process.run()
-        // Our copies of the child's ends: closed, so that its death reads as end of file.
-        try? input.fileHandleForReading.close()
-        try? output.fileHandleForWriting.close()
     }
 
     /// Sends one request and waits for the answer; kills the worker with SIGKILL when

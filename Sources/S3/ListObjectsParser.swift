@@ -1,8 +1,5 @@
 // Parses one ListObjectsV2 page (`ListBucketResult`), decoding `encoding-type=url` values.
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 public struct S3Object: Sendable, Equatable {
     public var key: String
@@ -25,54 +22,45 @@ struct ListObjectsPage: Sendable {
     var nextContinuationToken: String?
 }
 
-final class ListObjectsParser: NSObject, XMLParserDelegate {
-    private var page = ListObjectsPage()
-    private var current: [String: String]?
-    private var text = ""
-    private var urlEncoded = false
-    private var failure: (any Error)?
-
+enum ListObjectsParser {
     static func parse(_ data: Data) throws -> ListObjectsPage {
-        let delegate = ListObjectsParser()
-        let parser = XMLParser(data: data)
-        parser.delegate = delegate
-        guard parser.parse() else {
-            throw delegate.failure ?? parser.parserError ?? CocoaError(.propertyListReadCorrupt)
-        }
-        if delegate.urlEncoded {
-            for index in delegate.page.objects.indices {
-                delegate.page.objects[index].key = URIEncoding.decodeListValue(delegate.page.objects[index].key)
+        var page = ListObjectsPage()
+        var current: [String: String]?
+        var text = ""
+        var urlEncoded = false
+        try XMLScanner.scan(data) { event in
+            switch event {
+            case .start(let name):
+                if name == "Contents" { current = [:] }
+                text = ""
+            case .text(let chunk):
+                text += chunk
+            case .end(let name):
+                if name == "Contents", let fields = current {
+                    page.objects.append(S3Object(
+                        key: fields["Key"] ?? "",
+                        etag: fields["ETag"] ?? "",
+                        size: Int64(fields["Size"] ?? "") ?? 0,
+                        lastModified: fields["LastModified"].flatMap(HTTPDates.parseISO8601)))
+                    current = nil
+                } else if current != nil {
+                    current?[name] = text
+                } else {
+                    switch name {
+                    case "IsTruncated": page.isTruncated = text.trimmingCharacters(in: .whitespaces) == "true"
+                    case "NextContinuationToken": page.nextContinuationToken = text
+                    case "EncodingType": urlEncoded = text.lowercased() == "url"
+                    default: break
+                    }
+                }
+                text = ""
             }
         }
-        return delegate.page
-    }
-
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-        if elementName == "Contents" { current = [:] }
-        text = ""
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
-
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
-        if elementName == "Contents", let fields = current {
-            page.objects.append(S3Object(
-                key: fields["Key"] ?? "",
-                etag: fields["ETag"] ?? "",
-                size: Int64(fields["Size"] ?? "") ?? 0,
-                lastModified: fields["LastModified"].flatMap(HTTPDates.parseISO8601)))
-            current = nil
-        } else if current != nil {
-            current?[elementName] = text
-        } else {
-            switch elementName {
-            case "IsTruncated": page.isTruncated = text.trimmingCharacters(in: .whitespaces) == "true"
-            case "NextContinuationToken": page.nextContinuationToken = text
-            case "EncodingType": urlEncoded = text.lowercased() == "url"
-            default: break
+        if urlEncoded {
+            for index in page.objects.indices {
+                page.objects[index].key = URIEncoding.decodeListValue(page.objects[index].key)
             }
         }
-        text = ""
+        return page
     }
 }
