@@ -1,5 +1,5 @@
 // One long-lived parse worker (`manualbot extract --serve`) and the pool that keeps idle ones.
-// Starting the binary costs ~20 ms (the dynamic loader resolving ~80 shared libraries), more
+// Starting the binary costs ~20 ms (the dynamic loader resolving ~75 shared libraries), more
 // than parsing a typical manual; a worker pays it once for many files. It still runs one file
 // at a time under its own limits, so a crash, hang or limit costs only that file and that
 // worker: the next file gets a fresh one.
@@ -8,6 +8,8 @@ import Foundation
 import Glibc
 #endif
 
+/// Unchecked Sendable: a worker belongs either to the pool or to the one parse that took it
+/// from there, never to two tasks at once.
 final class ParseWorker: @unchecked Sendable {
     enum Reply: Equatable {
         /// The outcome is in the output file.
