@@ -102,7 +102,7 @@ struct Eval: AsyncParsableCommand {
                 overall: EvalMetrics.compute(outcomes, k: k),
                 groups: Self.groups(outcomes, k: k)))
             if misses, mode == .standard { Self.printMisses(outcomes, k: k) }
-            if let dump, mode == .standard { try Self.dump(outcomes, to: dump) }
+            if let dump, mode == .standard { try Self.dump(outcomes, k: k, to: dump) }
         }
         printTable(results, queryCount: queryList.count)
         if let json {
@@ -133,11 +133,11 @@ struct Eval: AsyncParsableCommand {
         return grouped.mapValues { EvalMetrics.compute($0, k: k) }
     }
 
-    static func dump(_ outcomes: [EvalOutcome], to path: String) throws {
+    static func dump(_ outcomes: [EvalOutcome], k: Int, to path: String) throws {
         var lines = ""
         for outcome in outcomes {
-            let top = outcome.passages.prefix(5).map { ["score": $0.score, "coverage": $0.coverage, "file": $0.fileName, "page": $0.page] as [String: Any] }
-            let found = outcome.query.isAnswerable && outcome.passages.prefix(5).contains(where: outcome.query.matches)
+            let top = outcome.passages.prefix(k).map { ["score": $0.score, "coverage": $0.coverage, "file": $0.fileName, "page": $0.page] as [String: Any] }
+            let found = outcome.query.isAnswerable && outcome.passages.prefix(k).contains(where: outcome.query.matches)
             // Where the first right passage sits among all candidates (0 = not among them).
             let rank = (outcome.passages.firstIndex(where: outcome.query.matches) ?? -1) + 1
             let object: [String: Any] = ["id": outcome.query.id, "answerable": outcome.query.isAnswerable, "found": found,

@@ -77,9 +77,7 @@ public enum ExtractWorker {
             let outcome = extract(path: request[0])
             guard let json = try? encoder.encode(outcome), (try? json.write(to: URL(fileURLWithPath: request[1]))) != nil else { return 3 }
             FileHandle.standardOutput.write(Data("done\n".utf8))
-            #if os(Linux)
-            _ = trimFreedMemory(0)
-            #endif
+            FreedMemory.returnToSystem()  // what the last document used, before the next one
         }
     }
 
@@ -94,9 +92,3 @@ public enum ExtractWorker {
         return 0
     }
 }
-
-#if os(Linux)
-/// glibc's `malloc_trim`: a worker hands back what the last document used before the next one.
-@_silgen_name("malloc_trim")
-private func trimFreedMemory(_ pad: Int) -> Int32
-#endif

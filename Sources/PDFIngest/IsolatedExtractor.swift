@@ -35,11 +35,11 @@ public struct IsolatedExtractor: DocumentExtractor {
     public func extract(fileAt path: String) async -> ExtractionOutcome {
         await slots.withSlot {
             if Task.isCancelled { return .failure(.cancelled) }
-            return await runChild(path)
+            return await parseInWorker(path)
         }
     }
 
-    func runChild(_ path: String) async -> ExtractionOutcome {
+    func parseInWorker(_ path: String) async -> ExtractionOutcome {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("manualbot-extract-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: output) }
@@ -83,31 +83,6 @@ public struct IsolatedExtractor: DocumentExtractor {
             return .failure(ExtractionError(.crashed, "the PDF parser crashed (signal \(signal)); the file is probably damaged"))
         case .died(.exited), .garbled:
             return .failure(ExtractionError(.resourceLimit, "the PDF parser stopped without a result (memory limit \(limits.memoryBytes >> 20) MB or a damaged file)"))
-        }
-    }
-}
-
-/// Shared between the timeout task and the termination handler: whether the child was killed
-/// for its time, and the timer to cancel once it exits on its own.
-final class TimeoutFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    private var killer: Task<Void, Never>?
-    private var finished = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
-    func setKiller(_ task: Task<Void, Never>) {
-        let cancelNow = lock.withLock { () -> Bool in
-            if finished { return true }
-            killer = task
-            return false
-        }
-        if cancelNow { task.cancel() }
-    }
-    func cancelKiller() {
-        lock.withLock {
-            finished = true
-            killer?.cancel()
         }
     }
 }

@@ -147,3 +147,28 @@ actor ParseWorkerPool {
         idle.append(worker)
     }
 }
+
+/// Shared between a parse's timeout task and its wait for the answer: whether the worker was
+/// killed for its time, and the timer to cancel once the answer came.
+final class TimeoutFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    private var killer: Task<Void, Never>?
+    private var finished = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+    func setKiller(_ task: Task<Void, Never>) {
+        let cancelNow = lock.withLock { () -> Bool in
+            if finished { return true }
+            killer = task
+            return false
+        }
+        if cancelNow { task.cancel() }
+    }
+    func cancelKiller() {
+        lock.withLock {
+            finished = true
+            killer?.cancel()
+        }
+    }
+}

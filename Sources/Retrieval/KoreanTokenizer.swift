@@ -100,9 +100,11 @@ public struct KoreanTokenizer: Sendable {
         for word in Self.words(text) {
             var weight = 1.0
             var key: String?
+            var hangulStem: [Unicode.Scalar]?
             switch word {
             case .hangul(let syllables):
                 let stem = Self.stripSuffix(syllables)
+                hangulStem = stem
                 let stemText = String(String.UnicodeScalarView(stem))
                 if Self.queryStopWords.contains(stemText) { continue }
                 if Self.queryStopWords.contains(String(String.UnicodeScalarView(syllables))) { continue }
@@ -121,9 +123,9 @@ public struct KoreanTokenizer: Sendable {
                 added = true
             }
             var alternatives = key.flatMap { HotelLexicon.alternatives[$0] } ?? []
-            if let documentFrequency, case .hangul(let syllables) = word, alternatives.isEmpty, weight >= 1,
+            if let documentFrequency, let stem = hangulStem, alternatives.isEmpty, weight >= 1,
                correctionsTried < TypoCorrector.maximumWordsPerQuestion,
-               let corrected = TypoCorrector(documentFrequency: documentFrequency).correct(Self.stripSuffix(syllables), tried: &correctionsTried) {
+               let corrected = TypoCorrector(documentFrequency: documentFrequency).correct(stem, tried: &correctionsTried) {
                 let correctedText = String(String.UnicodeScalarView(corrected))
                 alternatives.insert(correctedText, at: 0)
                 alternatives += HotelLexicon.alternatives[correctedText] ?? []
@@ -195,11 +197,16 @@ public struct KoreanTokenizer: Sendable {
         }
         guard scalars.count >= 2 else { return }
         for index in 0..<(scalars.count - 1) {
-            var gram = String.UnicodeScalarView()
-            gram.append(scalars[index])
-            gram.append(scalars[index + 1])
-            result.append(String(gram))
+            result.append(bigram(scalars, at: index))
         }
+    }
+
+    /// The syllable pair starting at `index` as a term.
+    static func bigram(_ scalars: [Unicode.Scalar], at index: Int) -> String {
+        var gram = String.UnicodeScalarView()
+        gram.append(scalars[index])
+        gram.append(scalars[index + 1])
+        return String(gram)
     }
 
     // MARK: - Splitting

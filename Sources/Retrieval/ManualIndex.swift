@@ -73,9 +73,13 @@ public final class ManualIndex: Sendable {
     /// rebuilt from its stored text in one transaction, so searches never mix two tokenizations.
     func retokenizeIfStale() throws {
         let wanted = Int64(tokenizer.fingerprint)
+        func stored(_ db: Database) throws -> Int64? {
+            try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tokenizer'")
+        }
+        // The usual case, an index this tokenizer wrote, takes no write lock.
+        guard try pool.read(stored) != wanted else { return }
         try pool.write { db in
-            let stored = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tokenizer'")
-            guard stored != wanted else { return }
+            guard try stored(db) != wanted else { return }  // another process just did it
             let rows = try Row.fetchAll(db, sql: "SELECT id, text FROM chunks")
             let update = try db.makeStatement(sql: "UPDATE chunks SET terms = ? WHERE id = ?")
             for row in rows {

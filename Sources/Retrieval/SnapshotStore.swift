@@ -5,6 +5,7 @@
 // finished upload job, a delete) call `refresh`, which waits for the current generation.
 import Foundation
 import GRDB
+import PDFIngest
 
 actor SnapshotStore {
     private var current: (generation: Int64, index: InvertedIndex)?
@@ -48,11 +49,9 @@ actor SnapshotStore {
         // Keep the newest: a slower build of an older generation must not win.
         if current == nil || current!.generation < generation { current = (generation, index) }
         if let building, building.generation <= generation { self.building = nil }
-        #if os(Linux)
         // A rebuild frees the previous index's many small arrays; hand the pages back to the OS
         // so that RSS follows the index's size instead of its high-water mark.
-        _ = glibcMallocTrim(0)
-        #endif
+        FreedMemory.returnToSystem()
     }
 
     static func generation(_ db: Database) throws -> Int64 {
@@ -89,9 +88,3 @@ actor SnapshotStore {
         return index
     }
 }
-
-#if os(Linux)
-/// glibc's `malloc_trim` (in <malloc.h>, which the Glibc module does not export).
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif

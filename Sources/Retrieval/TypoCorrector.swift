@@ -24,7 +24,7 @@ struct TypoCorrector {
     /// `tried` counts the words that needed a search.
     func correct(_ word: [Unicode.Scalar], tried: inout Int) -> [Unicode.Scalar]? {
         guard word.count >= Self.minimumSyllables, word.allSatisfy({ (0xAC00...0xD7A3).contains($0.value) }) else { return nil }
-        let unknown = (0..<(word.count - 1)).filter { documentFrequency(Self.bigram(word, at: $0)) == 0 }
+        let unknown = (0..<(word.count - 1)).filter { documentFrequency(KoreanTokenizer.bigram(word, at: $0)) == 0 }
         guard !unknown.isEmpty else { return nil }
         tried += 1
         // Only syllables inside an unknown bigram can hold the typo.
@@ -37,20 +37,13 @@ struct TypoCorrector {
                 // Every bigram must be known; the candidate is as good as its rarest bigram.
                 var rarest = Int.max
                 for index in 0..<(candidate.count - 1) {
-                    rarest = min(rarest, documentFrequency(Self.bigram(candidate, at: index)))
+                    rarest = min(rarest, documentFrequency(KoreanTokenizer.bigram(candidate, at: index)))
                     if rarest == 0 { break }
                 }
                 if rarest > 0, rarest > (best?.rarest ?? 0) { best = (candidate, rarest) }
             }
         }
         return best?.word
-    }
-
-    static func bigram(_ word: [Unicode.Scalar], at index: Int) -> String {
-        var gram = String.UnicodeScalarView()
-        gram.append(word[index])
-        gram.append(word[index + 1])
-        return String(gram)
     }
 
     /// The syllables one phone typo away from `syllable`: its final consonant dropped, added

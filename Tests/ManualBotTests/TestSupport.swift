@@ -89,9 +89,8 @@ final class LiveServer: @unchecked Sendable {
     let manuals: TemporaryDirectory
     let service: ManualService
     let settings: Settings
-    private let group: ServiceGroup
-    private let task: Task<Void, Error>
-    let port: Int
+    private let running: RunningService
+    var port: Int { running.port }
     static let apiKey = "test-key-\(UUID().uuidString)"
 
     init(manualFiles: [URL] = [Paths.sampleManuals.appendingPathComponent(Paths.sampleManualName)],
@@ -113,14 +112,9 @@ final class LiveServer: @unchecked Sendable {
         self.service = service
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(settings: settings, service: service, logger: logger) { port in continuation.yield(port) }
-        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
-        self.group = group
-        task = Task { try await group.run() }
-        var iterator = stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw URLError(.cannotConnectToHost) }
-        self.port = port
+        running = try await RunningService(logger: logger) { reportPort in
+            buildApplication(settings: settings, service: service, logger: logger) { port in reportPort(port) }
+        }
     }
 
     /// Waits for the start-up sync to finish (bounded).
@@ -133,8 +127,7 @@ final class LiveServer: @unchecked Sendable {
     }
 
     func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        await running.stop()
     }
 
     struct Reply {
