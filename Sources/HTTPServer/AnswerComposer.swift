@@ -24,8 +24,9 @@ public struct AnswerComposer: Sendable {
         self.logger = logger
     }
 
-    public func answer(question: String, hits: [SearchHit], attributes: [String: JSONValue]?) async -> ComposedAnswer {
-        let fallback = ComposedAnswer(reply: extractive.reply(to: question, hits: hits), mode: "extractive")
+    public func answer(question: String, found: SearchResult, attributes: [String: JSONValue]?) async -> ComposedAnswer {
+        let hits = found.hits
+        let fallback = ComposedAnswer(reply: extractive.reply(to: found), mode: "extractive")
         // Nothing retrieved: the fixed reply, and no LLM call.
         guard let model, !hits.isEmpty else { return fallback }
         do {
@@ -47,10 +48,11 @@ public struct AnswerComposer: Sendable {
     /// The answer as deltas. The LLM's deltas when it answers; the extractive answer in pieces
     /// when there is none, or when it fails before its first delta. A failure after that ends
     /// the stream with what was sent.
-    public func stream(question: String, hits: [SearchHit], attributes: [String: JSONValue]?) -> AsyncStream<StreamEvent> {
-        AsyncStream { continuation in
+    public func stream(question: String, found: SearchResult, attributes: [String: JSONValue]?) -> AsyncStream<StreamEvent> {
+        let hits = found.hits
+        return AsyncStream { continuation in
             let task = Task {
-                let fallback = extractive.reply(to: question, hits: hits)
+                let fallback = extractive.reply(to: found)
                 if let model, !hits.isEmpty {
                     var sent = false
                     do {

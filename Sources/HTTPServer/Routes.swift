@@ -49,18 +49,18 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
 
     router.post("/api/v1/chat") { request, context in
         let chat = try await decodeChat(request, limit: settings.maxJSONBodyBytes)
-        let hits = try await service.index.search(chat.message, limit: 5)
-        let answer = await service.composer.answer(question: chat.message, hits: hits, attributes: chat.customerAttributes)
-        context.logger.debug("chat answered", metadata: ["hits": "\(hits.count)", "mode": "\(answer.mode)"])
-        return JSONBody.response(ChatResponse(reply: answer.reply, sources: hits.map(ChatSource.init), mode: answer.mode))
+        let found = try await service.index.find(chat.message, limit: 5)
+        let answer = await service.composer.answer(question: chat.message, found: found, attributes: chat.customerAttributes)
+        context.logger.debug("chat answered", metadata: ["hits": "\(found.hits.count)", "mode": "\(answer.mode)"])
+        return JSONBody.response(ChatResponse(reply: answer.reply, sources: found.hits.map(ChatSource.init), mode: answer.mode))
     }
 
     // Same request; `text/event-stream`: `sources`, then `delta`s, then `done`.
     router.post("/api/v1/chat/stream") { request, _ in
         let chat = try await decodeChat(request, limit: settings.maxJSONBodyBytes)
-        let hits = try await service.index.search(chat.message, limit: 5)
-        let events = service.composer.stream(question: chat.message, hits: hits, attributes: chat.customerAttributes)
-        let sources = hits.map(ChatSource.init)
+        let found = try await service.index.find(chat.message, limit: 5)
+        let events = service.composer.stream(question: chat.message, found: found, attributes: chat.customerAttributes)
+        let sources = found.hits.map(ChatSource.init)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache"

@@ -95,8 +95,9 @@ struct Ask: AsyncParsableCommand {
     func run() async throws {
         let settings = try loadSettings()
         let index = try ManualIndex(path: settings.databasePath)
-        let hits = try await index.search(question, limit: k)
-        print(ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters).reply(to: question, hits: hits))
+        let result = try await index.find(question, limit: k)
+        let hits = result.hits
+        print(ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters).reply(to: result))
         if !hits.isEmpty { print("") }
         for (rank, hit) in hits.enumerated() {
             print(String(format: "%d. %@ p.%d  score %.3f  coverage %.2f", rank + 1, hit.fileName, hit.page, hit.score, hit.coverage))

@@ -14,12 +14,17 @@ public struct ExtractiveAnswer: Sendable {
         self.maxCharacters = max(120, maxCharacters)
     }
 
-    public func reply(to question: String, hits: [SearchHit]) -> String {
+    /// The reply to a search's result: its hits, with sentences chosen by the terms it searched for.
+    public func reply(to result: SearchResult) -> String {
+        reply(terms: result.terms, hits: result.hits)
+    }
+
+    public func reply(terms: [QueryTerm], hits: [SearchHit]) -> String {
         guard let top = hits.first else { return Self.notFoundReply }
         if top.isQuestionBlock, let answer = Self.answerPart(of: top.text), !answer.isEmpty {
             return "매뉴얼의 답변입니다.\n\n" + clip(answer, to: maxCharacters) + " " + Self.citation(top)
         }
-        let sentences = bestSentences(question: question, hits: Array(hits.prefix(3)))
+        let sentences = bestSentences(terms: terms, hits: Array(hits.prefix(3)))
         guard !sentences.isEmpty else {
             let opening = Self.sentences(in: top.text).filter(Self.isSentenceEnd).prefix(2).joined(separator: " ")
             let body = opening.isEmpty ? Self.flatten(top.text) : opening
@@ -67,11 +72,13 @@ public struct ExtractiveAnswer: Sendable {
     struct Sentence { var text: String; var hit: SearchHit; var rank: Int; var position: Int; var score: Double }
 
     /// Sentences that share the most question terms, de-duplicated, then put back in page order.
-    func bestSentences(question: String, hits: [SearchHit]) -> [Sentence] {
-        // Each question term counts with its weight (a verb like "오면" counts less than "VIP").
+    func bestSentences(terms: [QueryTerm], hits: [SearchHit]) -> [Sentence] {
+        // Each question term counts with its weight (a verb like "오면" counts less than "VIP");
+        // a synonym or typo correction of a word counts like the word.
         var weights: [String: Double] = [:]
-        for item in tokenizer.weightedQueryTerms(PIIMasker.strip(question)) { weights[item.term] = max(weights[item.term] ?? 0, item.weight) }
-        let total = weights.values.reduce(0, +)
+        for item in terms { weights[item.term] = max(weights[item.term] ?? 0, item.weight) }
+        // The whole question's weight: its own words, not their alternatives.
+        let total = Set(terms.filter { $0.alternative == 0 }.map(\.term)).reduce(0.0) { $0 + (weights[$1] ?? 0) }
         guard total > 0 else { return [] }
         var candidates: [Sentence] = []
         for (rank, hit) in hits.enumerated() {

@@ -44,11 +44,19 @@ public struct SearchOptions: Sendable {
     }
 }
 
+/// What a search found, and the weighted question terms it searched for (typo corrections
+/// and synonyms included), so the answer picks its sentences by the same terms.
+public struct SearchResult: Sendable {
+    public var hits: [SearchHit]
+    public var terms: [QueryTerm]
+}
+
 /// Every scored candidate passage, best first (not grouped), and whether the question is
 /// judged unanswerable.
 public struct RankedPassages: Sendable {
     public var passages: [SearchHit]
     public var refused: Bool
+    public var terms: [QueryTerm] = []
 
     /// The first passage of each (file, page), best first; empty when refused.
     public func distinctPages(limit: Int) -> [SearchHit] {
@@ -71,7 +79,17 @@ extension ManualIndex {
 
     /// Up to `limit` hits with their text, best first, at most one per (file, page).
     public func search(_ question: String, limit: Int = 5, options: SearchOptions = SearchOptions()) async throws -> [SearchHit] {
-        var hits = try await rankPassages(question, options: options).distinctPages(limit: limit)
+        try await find(question, limit: limit, options: options).hits
+    }
+
+    /// `search`, with the question terms it used.
+    public func find(_ question: String, limit: Int = 5, options: SearchOptions = SearchOptions()) async throws -> SearchResult {
+        let ranked = try await rankPassages(question, options: options)
+        return SearchResult(hits: try await withText(ranked.distinctPages(limit: limit)), terms: ranked.terms)
+    }
+
+    func withText(_ found: [SearchHit]) async throws -> [SearchHit] {
+        var hits = found
         guard !hits.isEmpty else { return [] }
         let ids = hits.map(\.chunkID)
         let texts = try await pool.read { db in
@@ -90,7 +108,9 @@ extension ManualIndex {
         let vocabulary: ((String) -> Int)? = options.correctTypos ? { index.documentFrequency($0) } : nil
         let weighted = tokenizer.weightedQueryTerms(PIIMasker.strip(question), documentFrequency: vocabulary)
         guard !weighted.isEmpty else { return RankedPassages(passages: [], refused: true) }
-        return Self.rank(weighted, in: index, options: options)
+        var ranked = Self.rank(weighted, in: index, options: options)
+        ranked.terms = weighted
+        return ranked
     }
 
     static func rank(_ weighted: [QueryTerm], in index: InvertedIndex, options: SearchOptions) -> RankedPassages {
