@@ -50,6 +50,18 @@ import Testing
         #expect(!hits.contains { $0.fileName == "b.txt" })
     }
 
+    /// Manuals print hotel terms in English ("Express Check-Out"); staff type them in Hangul.
+    @Test func hangulLoanwordsFindTheEnglishTerm() async throws {
+        let data = try TemporaryDirectory()
+        let manuals = try TemporaryDirectory()
+        try manuals.write("front.txt", Data("Express Check-Out은 신용카드로 지불하는 모든 고객이 이용 가능".utf8))
+        try manuals.write("pool.txt", Data("수영장은 투숙객 누구나 이용할 수 있습니다.".utf8))
+        let index = try makeIndex(data)
+        try await FolderIngestor(index: index, extractor: isolatedExtractor()).sync(folder: manuals.path)
+        let hits = try await index.search("익스프레스 체크아웃 누가 쓸수있어")
+        #expect(hits.first?.fileName == "front.txt")
+    }
+
     /// An index written by an older tokenizer (its terms lack what the current one emits) is
     /// re-tokenized from the stored chunk text when opened: the upgrade needs no re-ingest.
     @Test func staleTermsAreRebuiltOnOpen() async throws {
