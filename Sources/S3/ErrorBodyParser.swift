@@ -6,15 +6,8 @@ enum ErrorBodyParser {
     static func parse(_ data: Data) -> [String: String] {
         guard !data.isEmpty else { return [:] }
         var fields: [String: String] = [:]
-        var text = ""
         try? XMLScanner.scan(data) { event in
-            switch event {
-            case .start: text = ""
-            case .text(let chunk): text += chunk
-            case .end(let name):
-                if fields[name] == nil { fields[name] = text }
-                text = ""
-            }
+            if case .end(let name, let text) = event, fields[name] == nil { fields[name] = text }
         }
         return fields
     }

@@ -26,16 +26,12 @@ enum ListObjectsParser {
     static func parse(_ data: Data) throws -> ListObjectsPage {
         var page = ListObjectsPage()
         var current: [String: String]?
-        var text = ""
         var urlEncoded = false
         try XMLScanner.scan(data) { event in
             switch event {
             case .start(let name):
                 if name == "Contents" { current = [:] }
-                text = ""
-            case .text(let chunk):
-                text += chunk
-            case .end(let name):
+            case .end(let name, let text):
                 if name == "Contents", let fields = current {
                     page.objects.append(S3Object(
                         key: fields["Key"] ?? "",
@@ -53,7 +49,6 @@ enum ListObjectsParser {
                     default: break
                     }
                 }
-                text = ""
             }
         }
         if urlEncoded {

@@ -8,8 +8,10 @@ import Foundation
 struct XMLScanner {
     enum Event: Equatable {
         case start(String)
-        case text(String)
-        case end(String)
+        /// An element's end, with the text between the tag before it and this one: the whole
+        /// content of a leaf element (`<Key>a&amp;b</Key>` → "a&b"), what both of S3's
+        /// documents carry their values in.
+        case end(String, text: String)
     }
 
     struct Malformed: Error, CustomStringConvertible {
@@ -17,7 +19,7 @@ struct XMLScanner {
         var description: String { "malformed XML: \(reason)" }
     }
 
-    /// Calls `handle` for each element start, run of text and element end, in document order.
+    /// Calls `handle` for each element start and end, in document order.
     /// Throws on anything that is not well-formed (unclosed or mismatched tags, a DTD, stray
     /// `<`, unknown entities); `handle` has seen the events up to that point.
     static func scan(_ data: Data, _ handle: (Event) -> Void) throws {
@@ -25,12 +27,14 @@ struct XMLScanner {
         var index = 0
         var open: [String] = []
         var text: [UInt8] = []
+        // Decoded text since the last tag.
+        var content = ""
 
         func flushText() throws {
             guard !text.isEmpty else { return }
             let decoded = try decodeEntities(String(decoding: text, as: UTF8.self))
             text.removeAll(keepingCapacity: true)
-            if !open.isEmpty { handle(.text(decoded)) }
+            if !open.isEmpty { content += decoded }
         }
         func find(_ terminator: String, from start: Int) throws -> Int {
             let needle = Array(terminator.utf8)
@@ -57,7 +61,7 @@ struct XMLScanner {
             } else if starts("<![CDATA[", at: index) {
                 let end = try find("]]>", from: index + 9)
                 try flushText()
-                if !open.isEmpty { handle(.text(String(decoding: bytes[(index + 9)..<end], as: UTF8.self))) }
+                if !open.isEmpty { content += String(decoding: bytes[(index + 9)..<end], as: UTF8.self) }
                 index = end + 3
             } else if starts("<?", at: index) {
                 index = try find("?>", from: index + 2) + 2
@@ -86,7 +90,8 @@ struct XMLScanner {
                     let name = tag.dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)
                     guard open.last == name else { throw Malformed(reason: "</\(name)> does not close <\(open.last ?? "")>") }
                     open.removeLast()
-                    handle(.end(name))
+                    handle(.end(name, text: content))
+                    content = ""
                     continue
                 }
                 let selfClosing = tag.hasSuffix("/")
@@ -94,8 +99,9 @@ struct XMLScanner {
                 let name = String(tag.prefix { !$0.isWhitespace })
                 guard !name.isEmpty else { throw Malformed(reason: "an element without a name") }
                 handle(.start(name))
+                content = ""
                 if selfClosing {
-                    handle(.end(name))
+                    handle(.end(name, text: ""))
                 } else {
                     open.append(name)
                 }
