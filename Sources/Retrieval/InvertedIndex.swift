@@ -131,6 +131,7 @@ public struct InvertedIndex: Sendable {
         for (position, item) in query.enumerated() {
             guard let id = termIDs[item.term] else { continue }
             let termWeight = termWeights[position]
+            let evidence = termWeight * item.evidence
             let slot = termSlots[position]
             for posting in postings[Int(id)] {
                 let index = Int(posting.chunk)
@@ -143,7 +144,7 @@ public struct InvertedIndex: Sendable {
                 }
                 let tf = Double(posting.frequency)
                 let norm = k1 * (1 - b + b * Double(lengths[index]) / averageLength)
-                bm25[index] += termWeight * tf * (k1 + 1) / (tf + norm)
+                bm25[index] += evidence * tf * (k1 + 1) / (tf + norm)
                 matched[Int(row) * slotCount + slot] += termWeight
             }
         }
@@ -177,11 +178,15 @@ public struct QueryTerm: Sendable, Equatable {
     public var weight: Double
     public var group: Int
     public var alternative: Int
+    /// The share of its BM25 score the term adds (KoreanTokenizer.evidenceShare); coverage
+    /// counts `weight` alone.
+    public var evidence: Double
 
-    public init(term: String, weight: Double = 1, group: Int = 0, alternative: Int = 0) {
+    public init(term: String, weight: Double = 1, group: Int = 0, alternative: Int = 0, evidence: Double = 1) {
         self.term = term
         self.weight = weight
         self.group = group
         self.alternative = alternative
+        self.evidence = evidence
     }
 }

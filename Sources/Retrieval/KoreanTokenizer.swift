@@ -119,7 +119,7 @@ public struct KoreanTokenizer: Sendable {
             emit(word, into: &own)
             var added = false
             for term in own where seen.insert(term).inserted {
-                result.append(QueryTerm(term: term, weight: weight, group: group))
+                result.append(QueryTerm(term: term, weight: weight, group: group, evidence: Self.evidenceShare(of: own.count)))
                 added = true
             }
             var alternatives = key.flatMap { HotelLexicon.alternatives[$0] } ?? []
@@ -131,14 +131,25 @@ public struct KoreanTokenizer: Sendable {
                 alternatives += HotelLexicon.alternatives[correctedText] ?? []
             }
             for (offset, alternative) in alternatives.enumerated() {
-                for term in terms(alternative) where seen.insert(term).inserted {
-                    result.append(QueryTerm(term: term, weight: max(weight, 1), group: group, alternative: offset + 1))
+                let alternativeTerms = terms(alternative)
+                for term in alternativeTerms where seen.insert(term).inserted {
+                    result.append(QueryTerm(term: term, weight: max(weight, 1), group: group, alternative: offset + 1,
+                                            evidence: Self.evidenceShare(of: alternativeTerms.count)))
                     added = true
                 }
             }
             if added { group += 1 }
         }
         return result
+    }
+
+    /// How much each of a word's `count` terms adds to BM25. A word's overlapping bigrams are not
+    /// independent evidence ("체크아웃" = 체크, 크아, 아웃): counted in full, a long compound
+    /// outweighs a short key noun by its length alone. Each counts count^-0.25 (0.25 beat 0, 0.5
+    /// and 1 on allganize, hotel and typos alike: MRR@5 0.747 → 0.751, 0.677 → 0.681,
+    /// 0.628 → 0.626 with Hit@5 +0.7, +2.6, +2.6 points). Coverage still weighs words whole.
+    static func evidenceShare(of count: Int) -> Double {
+        count > 1 ? 1 / Double(count).squareRoot().squareRoot() : 1
     }
 
     /// Verb stems in the lexicon ("잃어버", "시끄러") match the start of a conjugated word.

@@ -88,12 +88,22 @@ import Testing
         #expect(fix("농쇼") == nil)            // two syllables: left alone
     }
 
+    /// A word's bigrams share its BM25 evidence (n^-0.25 each); coverage weighs words whole.
+    @Test func longWordsDoNotOutweighShortOnesByLength() {
+        let terms = tokenizer.weightedQueryTerms("객실청소요청 시간")
+        let long = terms.filter { $0.group == 0 && $0.alternative == 0 }
+        #expect(long.count == 5)
+        #expect(long.allSatisfy { abs($0.evidence - pow(5, -0.25)) < 1e-9 && $0.weight == 1 })
+        #expect(terms.first { $0.term == "시간" }?.evidence == 1)
+    }
+
     @Test func correctionsJoinTheWordAsAnAlternative() {
         let known: Set<String> = ["체크", "크아", "아웃", "시간"]
         let terms = tokenizer.weightedQueryTerms("체크아욷 시간", documentFrequency: { known.contains($0) ? 5 : 0 })
-        #expect(terms.contains(QueryTerm(term: "아욷", group: 0)))
-        #expect(terms.contains(QueryTerm(term: "아웃", group: 0, alternative: 1)))
-        #expect(terms.contains(QueryTerm(term: "시간", group: 1)))
+        let placed = terms.map { "\($0.term) \($0.group) \($0.alternative)" }
+        #expect(placed.contains("아욷 0 0"))
+        #expect(placed.contains("아웃 0 1"))
+        #expect(placed.contains("시간 1 0"))
         // At most a few words per question are searched: 100 distinct unknown 4-syllable words
         // cost 13,102 lookups before the cap; with it, about 1,300.
         final class Counter: @unchecked Sendable { var calls = 0 }
