@@ -92,11 +92,24 @@ struct Ask: AsyncParsableCommand {
     @Option(help: "How many sources to show.")
     var k = 5
 
+    @Flag(help: "Also print the terms searched for: word group, weight, synonym or typo alternative.")
+    var terms = false
+
     func run() async throws {
         let settings = try loadSettings()
         let index = try ManualIndex(path: settings.databasePath)
         let result = try await index.find(question, limit: k)
         let hits = result.hits
+        if terms {
+            for group in Dictionary(grouping: result.terms, by: \.group).sorted(by: { $0.key < $1.key }) {
+                let alternatives = Dictionary(grouping: group.value, by: \.alternative).sorted { $0.key < $1.key }
+                let text = alternatives.map { alternative, items in
+                    (alternative == 0 ? "" : "| ") + items.map(\.term).joined(separator: " ")
+                }.joined(separator: " ")
+                print(String(format: "terms %d (weight %.1f): ", group.key, group.value[0].weight) + text)
+            }
+            print("")
+        }
         print(ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters).reply(to: result))
         if !hits.isEmpty { print("") }
         for (rank, hit) in hits.enumerated() {

@@ -24,7 +24,7 @@ public struct KoreanTokenizer: Sendable {
 
     /// Bump whenever `terms` gives different terms for the same text: indexes written by an older
     /// version re-tokenize their stored chunk text when opened (ManualIndex).
-    public static let version = 2
+    public static let version = 3
 
     /// Which tokenizer wrote an index: version and mode.
     public var fingerprint: Int {
@@ -315,7 +315,7 @@ public struct KoreanTokenizer: Sendable {
     static let suffixes: [[Unicode.Scalar]] = [
         "으로부터", "에서부터", "이라도", "에서는", "에서도", "에게는", "에게서", "으로는", "으로서", "으로써",
         "이라는", "이라고", "하세요", "하나요", "합니까", "하려면", "하려고", "되나요", "됩니다", "습니다", "입니다",
-        "인가요", "있나요", "없나요", "해주세요", "해야", "해요", "하면", "해서", "하여", "하는", "하고", "했을", "할때",
+        "인가요", "있나요", "없나요", "해주세요", "이에요", "이예요", "예요", "인데요", "해야", "해요", "하면", "해서", "하여", "하는", "하고", "했을", "할때",
         "에서", "에게", "으로", "까지", "부터", "처럼", "보다", "이나", "이랑", "한테", "라고", "라는", "되는", "되면",
         "시오", "세요", "나요", "은", "는", "이", "가", "을", "를", "에", "의", "로", "와", "과", "도", "만", "요", "한", "할",
     ].map { Array(($0 as String).unicodeScalars) }.sorted { $0.count > $1.count }
@@ -339,6 +339,8 @@ public struct KoreanTokenizer: Sendable {
         "해요", "되요", "해도", "되나요", "있어요", "있나요", "하죠", "안녕", "안녕하", "감사", "감사합", "그냥", "제가", "저는", "우리", "방법", "경우", "어디", "언제", "무슨", "하", "해", "됩", "나", "해주",
         // Question scaffolding of longer, written questions ("…에 대해 설명해주세요", "무엇이며").
         "무엇인가", "무엇이며", "무엇이고", "무엇인지", "설명해주", "설명하시", "설명해", "설명", "어떠한", "어떠", "대한", "대해", "그리고",
+        // Colloquial scaffolding: "몇 시예요", "해도 되는 거죠", "하는 건가요".
+        "몇", "되는", "거죠", "건가요", "거예요", "건지", "거야",
         "이를", "통해", "위해", "있는지", "어느", "얼마나", "것으로", "것들", "것들이", "이에", "따라", "따른", "해당", "하는", "관한", "관련된", "위한", "인해",
     ]
 }

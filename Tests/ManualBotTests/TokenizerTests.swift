@@ -138,6 +138,10 @@ import Testing
     @Test func questionFillerIsDropped() {
         #expect(tokenizer.queryTerms("노쇼 고객 환불 어떻게 해요?") == ["노쇼", "고객", "환불"])
         #expect(tokenizer.queryTerms("환불은 어케 하나요") == ["환불"])
+        // Copula endings and "몇 시", "되는 거죠" scaffolding.
+        #expect(tokenizer.queryTerms("체크아웃 몇 시까지예요?") == ["체크", "크아", "아웃", "시까", "까지"])
+        #expect(tokenizer.queryTerms("수건 갖다줘도 되는 거죠?") == ["수건", "갖다", "다줘"])
+        #expect(tokenizer.terms("조식이에요") == tokenizer.terms("조식"))
     }
 
     @Test func punctuationAndSymbolsMakeNoTerms() {
