@@ -91,8 +91,9 @@ public struct InvertedIndex: Sendable {
 
     /// BM25 of every passage that shares a term with the query, and the share of the query
     /// it covers: each query word counts with its IDF weight, and is covered to the degree its
-    /// own terms — or those of one of its alternatives (synonyms) — occur in the passage.
-    /// Terms the index never saw count as the rarest.
+    /// own terms — or those of one of its alternatives (synonyms, typo correction) — occur in
+    /// the passage; its BM25 is that of the same best-matching form. Terms the index never saw
+    /// count as the rarest.
     public func score(_ query: [QueryTerm], parameters: BM25Parameters) -> [Scored] {
         guard !chunks.isEmpty, !query.isEmpty else { return [] }
         // Slots: one per (word, alternative); each term adds to its slot.
@@ -122,9 +123,11 @@ public struct InvertedIndex: Sendable {
         guard totalWeight > 0 else { return [] }
 
         let slotCount = slotTotals.count
-        var bm25 = [Double](repeating: 0, count: chunks.count)
         var rowOf = [Int32](repeating: -1, count: chunks.count)
+        // Per touched passage and slot: the IDF weight of the slot's terms it contains, and
+        // their BM25.
         var matched: [Double] = []
+        var slotBM25: [Double] = []
         var touched: [Int32] = []
         let k1 = parameters.k1
         let b = parameters.b
@@ -141,26 +144,38 @@ public struct InvertedIndex: Sendable {
                     rowOf[index] = row
                     touched.append(posting.chunk)
                     matched.append(contentsOf: repeatElement(0, count: slotCount))
+                    slotBM25.append(contentsOf: repeatElement(0, count: slotCount))
                 }
                 let tf = Double(posting.frequency)
                 let norm = k1 * (1 - b + b * Double(lengths[index]) / averageLength)
-                bm25[index] += evidence * tf * (k1 + 1) / (tf + norm)
+                slotBM25[Int(row) * slotCount + slot] += evidence * tf * (k1 + 1) / (tf + norm)
                 matched[Int(row) * slotCount + slot] += termWeight
             }
         }
-        var best = [Double](repeating: 0, count: groupCount)
+        // A word counts once, in its best form: a page saying both "체크아웃" and "Check-Out"
+        // is not worth twice one that says either.
+        var bestFraction = [Double](repeating: 0, count: groupCount)
+        var bestBM25 = [Double](repeating: 0, count: groupCount)
         var result: [Scored] = []
         result.reserveCapacity(touched.count)
         for (row, chunk) in touched.enumerated() {
-            for group in 0..<groupCount { best[group] = 0 }
+            for group in 0..<groupCount {
+                bestFraction[group] = 0
+                bestBM25[group] = 0
+            }
             let base = row * slotCount
             for slot in 0..<slotCount where slotTotals[slot] > 0 {
-                let fraction = matched[base + slot] / slotTotals[slot]
-                if fraction > best[slotGroup[slot]] { best[slotGroup[slot]] = fraction }
+                let group = slotGroup[slot]
+                bestFraction[group] = max(bestFraction[group], matched[base + slot] / slotTotals[slot])
+                bestBM25[group] = max(bestBM25[group], slotBM25[base + slot])
             }
             var coverage = 0.0
-            for group in 0..<groupCount { coverage += groupWeight[group] * best[group] }
-            result.append(Scored(chunk: chunk, bm25: bm25[Int(chunk)], coverage: coverage / totalWeight))
+            var bm25 = 0.0
+            for group in 0..<groupCount {
+                coverage += groupWeight[group] * bestFraction[group]
+                bm25 += bestBM25[group]
+            }
+            result.append(Scored(chunk: chunk, bm25: bm25, coverage: coverage / totalWeight))
         }
         return result
     }

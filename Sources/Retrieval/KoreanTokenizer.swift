@@ -117,6 +117,9 @@ public struct KoreanTokenizer: Sendable {
             }
             var own: [String] = []
             emit(word, into: &own)
+            // Terms of earlier words are not searched again; within this word, each form (the
+            // word, each alternative) keeps all its terms: the search scores the best form.
+            let earlier = seen
             var added = false
             for term in own where seen.insert(term).inserted {
                 result.append(QueryTerm(term: term, weight: weight, group: group, evidence: Self.evidenceShare(of: own.count)))
@@ -132,7 +135,9 @@ public struct KoreanTokenizer: Sendable {
             }
             for (offset, alternative) in alternatives.enumerated() {
                 let alternativeTerms = terms(alternative)
-                for term in alternativeTerms where seen.insert(term).inserted {
+                var form = Set<String>()
+                for term in alternativeTerms where !earlier.contains(term) && form.insert(term).inserted {
+                    seen.insert(term)
                     result.append(QueryTerm(term: term, weight: max(weight, 1), group: group, alternative: offset + 1,
                                             evidence: Self.evidenceShare(of: alternativeTerms.count)))
                     added = true

@@ -32,7 +32,7 @@ import Testing
         #expect(weights["반려"] == 1)
         #expect(weights["데리"] == 0.3)
         #expect(weights["되나"] == nil)  // filler
-        let stripped = Dictionary(uniqueKeysWithValues: tokenizer.weightedQueryTerms("분실물 처리하나요").map { ($0.term, $0.weight) })
+        let stripped = Dictionary(uniqueKeysWithValues: tokenizer.weightedQueryTerms("분실물 처리하나요").filter { $0.alternative == 0 }.map { ($0.term, $0.weight) })
         #expect(stripped["처리"] == 1)  // 처리+하나요: the noun stays a noun
     }
 
@@ -103,6 +103,8 @@ import Testing
         let placed = terms.map { "\($0.term) \($0.group) \($0.alternative)" }
         #expect(placed.contains("아욷 0 0"))
         #expect(placed.contains("아웃 0 1"))
+        // The correction keeps its terms shared with the typo ("체크", "크아"): it is scored as a whole.
+        #expect(placed.contains("체크 0 1"))
         #expect(placed.contains("시간 1 0"))
         // At most a few words per question are searched: 100 distinct unknown 4-syllable words
         // cost 13,102 lookups before the cap; with it, about 1,300.
