@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@testable import PDFIngest
 @testable import Retrieval
 
 @Suite struct ExtractiveAnswerTests {
@@ -49,19 +48,11 @@ import Testing
     /// A question word the search corrected ("주찬장" → 주차장) picks the answer's sentences too:
     /// the reply quotes the parking sentence, not the page's opening lines about other floors.
     @Test func sentencesFollowTheSearchsTypoCorrection() async throws {
-        let data = try TemporaryDirectory()
-        let manuals = try TemporaryDirectory()
-        try manuals.write("시설.txt", Data("""
-            호텔 시설 안내
-            수영장은 5층에 있습니다.
-            피트니스는 6층에 있습니다.
-            주차장은 지하 2층에 있습니다.
-            """.utf8))
-        try manuals.write("조식.txt", Data("조식은 7시부터 10시까지 제공됩니다.".utf8))
-        let index = try ManualIndex(path: data.url.appendingPathComponent("index.sqlite").path)
-        try await FolderIngestor(index: index, extractor: isolatedExtractor()).sync(folder: manuals.path)
-
-        let found = try await index.find("주찬장 어디 있어요?")
+        let manuals = try await IndexedTexts([
+            "시설.txt": "호텔 시설 안내\n수영장은 5층에 있습니다.\n피트니스는 6층에 있습니다.\n주차장은 지하 2층에 있습니다.",
+            "조식.txt": "조식은 7시부터 10시까지 제공됩니다.",
+        ])
+        let found = try await manuals.index.find("주찬장 어디 있어요?")
         #expect(found.hits.first?.fileName == "시설.txt")
         #expect(found.terms.contains { $0.term == "주차" && $0.alternative > 0 })
         let reply = ExtractiveAnswer().reply(to: found)

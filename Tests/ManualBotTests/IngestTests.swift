@@ -39,26 +39,19 @@ import Testing
 
     @Test(arguments: ["환불은", "환불을", "환불"])
     func particleFormsFindEachOther(query: String) async throws {
-        let data = try TemporaryDirectory()
-        let manuals = try TemporaryDirectory()
-        try manuals.write("a.txt", Data("객실 요금의 환불은 프런트에서 처리합니다.".utf8))
-        try manuals.write("b.txt", Data("조식은 7시부터 제공됩니다.".utf8))
-        let index = try makeIndex(data)
-        try await FolderIngestor(index: index, extractor: isolatedExtractor()).sync(folder: manuals.path)
-        let hits = try await index.search(query)
+        let manuals = try await IndexedTexts(["a.txt": "객실 요금의 환불은 프런트에서 처리합니다.", "b.txt": "조식은 7시부터 제공됩니다."])
+        let hits = try await manuals.index.search(query)
         #expect(hits.first?.fileName == "a.txt")
         #expect(!hits.contains { $0.fileName == "b.txt" })
     }
 
     /// Manuals print hotel terms in English ("Express Check-Out"); staff type them in Hangul.
     @Test func hangulLoanwordsFindTheEnglishTerm() async throws {
-        let data = try TemporaryDirectory()
-        let manuals = try TemporaryDirectory()
-        try manuals.write("front.txt", Data("Express Check-Out은 신용카드로 지불하는 모든 고객이 이용 가능".utf8))
-        try manuals.write("pool.txt", Data("수영장은 투숙객 누구나 이용할 수 있습니다.".utf8))
-        let index = try makeIndex(data)
-        try await FolderIngestor(index: index, extractor: isolatedExtractor()).sync(folder: manuals.path)
-        let hits = try await index.search("익스프레스 체크아웃 누가 쓸수있어")
+        let manuals = try await IndexedTexts([
+            "front.txt": "Express Check-Out은 신용카드로 지불하는 모든 고객이 이용 가능",
+            "pool.txt": "수영장은 투숙객 누구나 이용할 수 있습니다.",
+        ])
+        let hits = try await manuals.index.search("익스프레스 체크아웃 누가 쓸수있어")
         #expect(hits.first?.fileName == "front.txt")
     }
 

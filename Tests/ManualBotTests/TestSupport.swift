@@ -68,6 +68,22 @@ func isolatedExtractor(timeout: Duration = .seconds(60)) -> IsolatedExtractor {
     IsolatedExtractor(executable: Paths.manualbot, timeout: timeout)
 }
 
+/// Text manuals (file name → text) written to a temporary folder and synced into a fresh index;
+/// both folders live as long as this value.
+struct IndexedTexts {
+    let data: TemporaryDirectory
+    let manuals: TemporaryDirectory
+    let index: ManualIndex
+
+    init(_ files: [String: String]) async throws {
+        data = try TemporaryDirectory()
+        manuals = try TemporaryDirectory()
+        for (name, text) in files { try manuals.write(name, Data(text.utf8)) }
+        index = try ManualIndex(path: data.url.appendingPathComponent("index.sqlite").path)
+        try await FolderIngestor(index: index, extractor: isolatedExtractor()).sync(folder: manuals.path)
+    }
+}
+
 /// Counts parses, to prove that unchanged files are not parsed again.
 actor ParseCounter {
     var paths: [String] = []
