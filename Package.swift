@@ -85,7 +85,6 @@ let package = Package(
                 "ManualBot",
                 "HTTPServer",
                 "S3",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 "Retrieval",
                 "PDFIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),

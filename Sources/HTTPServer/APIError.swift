@@ -51,9 +51,18 @@ enum JSONBody {
     }()
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        response(encoded: bytes(value), status: status, headers: headers)
+    }
+
+    /// `value` as JSON; the contract's 500 body if it cannot be encoded.
+    static func bytes(_ value: some Encodable) -> ByteBuffer {
+        ByteBuffer(bytes: (try? encoder.encode(value)) ?? Data(#"{"detail":"Internal Server Error"}"#.utf8))
+    }
+
+    /// A JSON response whose body is already encoded (cached, or embedded in the binary).
+    static func response(encoded body: ByteBuffer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        let data = (try? encoder.encode(value)) ?? Data(#"{"detail":"Internal Server Error"}"#.utf8)
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
     }
 }

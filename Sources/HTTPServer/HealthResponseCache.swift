@@ -11,8 +11,7 @@ final class HealthResponseCache: @unchecked Sendable {
     /// The encoded `body`, from the cache when it equals the last one.
     func bytes(for body: HealthBody) -> ByteBuffer {
         if let hit = lock.withLock({ last.flatMap { $0.body == body ? $0.bytes : nil } }) { return hit }
-        let data = (try? JSONBody.encoder.encode(body)) ?? Data(#"{"detail":"Internal Server Error"}"#.utf8)
-        let bytes = ByteBuffer(bytes: data)
+        let bytes = JSONBody.bytes(body)
         lock.withLock { last = (body, bytes) }
         return bytes
     }

@@ -2,7 +2,8 @@
 // fix. A byte of 0x80 or more in a part's header name indexed past the end of the 128-entry
 // name-character table and crashed the whole server (found by schemathesis); it is now a syntax
 // error like any other character not allowed in a header name. The rest is unchanged but for
-// the type's name and the swapped `space`/`tab` constants (both are skipped; same behaviour).
+// the type's name, the swapped `space`/`tab` constants (both are skipped; same behaviour) and
+// the String and [UInt8] `execute` overloads we never call.
 //
 // multipart-kit: The MIT License (MIT), Copyright (c) 2018 Qutheory, LLC. Permission is hereby
 // granted, free of charge, to any person obtaining a copy of this software and associated
@@ -66,14 +67,6 @@ final class MultipartStreamParser {
         self.boundary = Array("\r\n--\(boundary)".utf8)
         self.boundaryLength = self.boundary.count
         self.state = .preamble()
-    }
-
-    func execute(_ string: String) throws {
-        try execute(ByteBuffer(string: string))
-    }
-
-    func execute(_ bytes: [UInt8]) throws {
-        try execute(ByteBuffer(bytes: bytes))
     }
 
     func execute(_ buffer: ByteBuffer) throws {

@@ -11,8 +11,6 @@ enum OpenAPIDocument {
 
 func addOpenAPIRoute(to router: Router<BasicRequestContext>) {
     router.get(RouterPath(OpenAPIDocument.path)) { _, _ in
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+        JSONBody.response(encoded: ByteBuffer(bytes: OpenAPIDocument.bytes))
     }
 }

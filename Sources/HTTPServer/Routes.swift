@@ -117,9 +117,7 @@ func health(service: ManualService) async throws -> Response {
     let stats = try await service.index.cachedStats()
     let ingest = await service.ingestStatus()
     let body = HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest)
-    var headers = HTTPFields()
-    headers[.contentType] = "application/json; charset=utf-8"
-    return Response(status: .ok, headers: headers, body: .init(byteBuffer: service.healthResponses.bytes(for: body)))
+    return JSONBody.response(encoded: service.healthResponses.bytes(for: body))
 }
 
 /// Reads and validates a chat body: too large → 413, not JSON → 400, no usable message → 422.

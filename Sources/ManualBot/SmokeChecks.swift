@@ -198,7 +198,7 @@ struct SmokeRunner: Sendable {
             let processing = ContinuousClock.now
             let status = try await waitForJob(jobID)
             documentID = Self.documentID(in: status)
-            switch status["status"] as? String ?? status["state"] as? String {
+            switch Self.state(of: status) {
             case "done":
                 steps.append("done in \(elapsed(since: processing))")
                 outcome = try await findUploaded(fileName: fileName, steps: &steps)
@@ -229,11 +229,11 @@ struct SmokeRunner: Sendable {
     /// Polls the job until `done` or `failed`, or the ingest timeout passes; returns the last status.
     func waitForJob(_ jobID: String) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + ingestTimeout
-        let path = "/api/v1/docs/status/\(jobID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? jobID)"
+        let path = "/api/v1/docs/status/" + Self.pathSegment(jobID)
         while true {
             let reply = try await client.getJSON(path)
             guard reply.status == 200, let json = reply.json else { throw ClientError("status: GET \(path): \(reply.summary)") }
-            let state = json["status"] as? String ?? json["state"] as? String
+            let state = Self.state(of: json)
             if state == "done" || state == "failed" || ContinuousClock.now >= deadline { return json }
             try await Task.sleep(for: pollInterval)
         }
@@ -260,7 +260,7 @@ struct SmokeRunner: Sendable {
             guard let id else {
                 return .fail("\(fileName) is not in GET /api/v1/docs")
             }
-            let path = "/api/v1/docs/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)"
+            let path = "/api/v1/docs/" + Self.pathSegment(id)
             let reply = try await client.send("DELETE", path)
             guard (200..<300).contains(reply.status) else { return .fail("DELETE \(path): \(reply.summary)") }
             if try await findDocumentID(fileName: fileName) != nil {
@@ -285,6 +285,15 @@ struct SmokeRunner: Sendable {
         guard let candidate = candidate?.precomposedStringWithCanonicalMapping else { return false }
         let name = fileName.precomposedStringWithCanonicalMapping
         return candidate == name || candidate.hasSuffix("/" + name) || candidate.hasSuffix("_" + name)
+    }
+
+    /// A job's state: `status`, or `state` as some services name it.
+    static func state(of job: [String: Any]) -> String? {
+        job["status"] as? String ?? job["state"] as? String
+    }
+
+    static func pathSegment(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id
     }
 
     static func documentID(in status: [String: Any]) -> String? {

@@ -71,10 +71,10 @@ public struct IsolatedExtractor: DocumentExtractor {
     func outcome(of reply: ParseWorker.Reply, output: URL) -> ExtractionOutcome {
         let data = (try? Data(contentsOf: output)) ?? Data()
         let outcome = try? JSONDecoder().decode(ExtractionOutcome.self, from: data)
+        let noResult = ExtractionError(.resourceLimit, "the PDF parser stopped without a result (memory limit \(limits.memoryBytes >> 20) MB or a damaged file)")
         switch reply {
         case .done:
-            if let outcome { return outcome }
-            return .failure(ExtractionError(.resourceLimit, "the PDF parser stopped without a result (memory limit \(limits.memoryBytes >> 20) MB or a damaged file)"))
+            return outcome ?? .failure(noResult)
         case .died(.timedOut):
             return .failure(ExtractionError(.timeout, "parsing took longer than \(timeout) and was stopped"))
         case .died(.signalled(let signal)) where signal == SIGXCPU:
@@ -82,7 +82,7 @@ public struct IsolatedExtractor: DocumentExtractor {
         case .died(.signalled(let signal)):
             return .failure(ExtractionError(.crashed, "the PDF parser crashed (signal \(signal)); the file is probably damaged"))
         case .died(.exited), .garbled:
-            return .failure(ExtractionError(.resourceLimit, "the PDF parser stopped without a result (memory limit \(limits.memoryBytes >> 20) MB or a damaged file)"))
+            return .failure(noResult)
         }
     }
 }

@@ -6,10 +6,15 @@ import Testing
 @testable import Retrieval
 
 @Suite(.serialized) struct SmokeTests {
+    /// `manualbot smoke --url <server> …`.
+    func smoke(_ server: LiveServer, _ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+        try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)"] + arguments, environment: environment)
+    }
+
     @Test func healthAndAnswerPassAgainstALiveServer() async throws {
         let server = try await LiveServer()
         try await server.waitForIngest()
-        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--skip", "s3", "--skip", "pdf"])
+        let run = try await smoke(server, ["--skip", "s3", "--skip", "pdf"])
         #expect(run.status == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
         #expect(lines.first == "manualbot smoke http://127.0.0.1:\(server.port)")
@@ -49,8 +54,8 @@ import Testing
     @Test func pdfCheckUploadsFindsAndDeletesTheGeneratedPDF() async throws {
         let server = try await LiveServer()
         try await server.waitForIngest()
-        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--skip", "s3", "--json", "--ingest-timeout", "60"],
-                                         environment: ["API_KEY": LiveServer.apiKey])
+        let run = try await smoke(server, ["--skip", "s3", "--json", "--ingest-timeout", "60"],
+                                  environment: ["API_KEY": LiveServer.apiKey])
         #expect(run.status == 0, "\(run.output)")
         let checks = try #require(run.json["checks"] as? [[String: Any]], "\(run.output)")
         #expect(checks.map { $0["name"] as? String } == ["health", "answer", "pdf"])
@@ -68,10 +73,10 @@ import Testing
 
     @Test func pdfCheckWithAGivenPDFAndQuestion() async throws {
         let server = try await LiveServer()
-        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--api-key", LiveServer.apiKey,
-                                          "--skip", "s3", "--skip", "answer",
-                                          "--pdf", Paths.fixtures.appendingPathComponent("korean_pages.pdf").path,
-                                          "--pdf-question", "투숙객 차량은 몇 대까지 무료로 세울 수 있나요?"])
+        let run = try await smoke(server, ["--api-key", LiveServer.apiKey,
+                                           "--skip", "s3", "--skip", "answer",
+                                           "--pdf", Paths.fixtures.appendingPathComponent("korean_pages.pdf").path,
+                                           "--pdf-question", "투숙객 차량은 몇 대까지 무료로 세울 수 있나요?"])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("✓ pdf"))
         #expect(run.output.contains("korean_pages.pdf p.3"))
@@ -82,8 +87,8 @@ import Testing
     @Test func aFailedJobIsReportedAndCleanedUp() async throws {
         let server = try await LiveServer()
         let locked = Paths.sharedFixtures.appendingPathComponent("005-libreoffice-writer-password_libreoffice-writer-password.pdf")
-        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--api-key", LiveServer.apiKey,
-                                          "--skip", "s3", "--skip", "answer", "--pdf", locked.path, "--pdf-question", "암호"])
+        let run = try await smoke(server, ["--api-key", LiveServer.apiKey,
+                                           "--skip", "s3", "--skip", "answer", "--pdf", locked.path, "--pdf-question", "암호"])
         #expect(run.status == 1)
         #expect(run.output.contains("✗ pdf"))
         #expect(run.output.contains("encrypted"))
@@ -94,7 +99,7 @@ import Testing
 
     @Test func aWrongKeyFailsTheCheckedEndpointsButNotHealth() async throws {
         let server = try await LiveServer()
-        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--api-key", "wrong", "--skip", "s3"])
+        let run = try await smoke(server, ["--api-key", "wrong", "--skip", "s3"])
         #expect(run.status == 1)
         #expect(run.output.contains("✓ health"))
         #expect(run.output.contains("✗ answer") && run.output.contains("401 Invalid or missing API Key"))
@@ -105,8 +110,8 @@ import Testing
     @Test func aQuestionWithoutSourcesFails() async throws {
         let server = try await LiveServer()
         try await server.waitForIngest()
-        let run = try await runManualbot(["smoke", "--url", "http://127.0.0.1:\(server.port)", "--skip", "s3", "--skip", "pdf",
-                                          "--question", "비트코인 시세 전망"])
+        let run = try await smoke(server, ["--skip", "s3", "--skip", "pdf",
+                                           "--question", "비트코인 시세 전망"])
         #expect(run.status == 1)
         #expect(run.output.contains("✗ answer"))
         #expect(run.output.contains("no sources"))
