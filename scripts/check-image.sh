@@ -37,14 +37,7 @@ packages=$(sed -e 's/#.*//' deploy/runtime-packages.txt | xargs)
 [[ -n $packages ]] || fail "deploy/runtime-packages.txt lists no package"
 
 bash scripts/setup.sh
-missing=()
-command -v debootstrap >/dev/null || missing+=(debootstrap)
-command -v curl >/dev/null || missing+=(curl)
-if ((${#missing[@]})); then
-  say "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/setup.sh debootstrap
 
 server_pid=""
 cleanup() {

@@ -14,10 +14,7 @@ stamp="$venv/.installed-$(printf '%s\n' "${tools[@]}" | sha256sum | cut -c1-16)"
 if [[ ! -e $stamp ]]; then
   if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
     # Debian's python3 keeps venv in a package of its own.
-    echo "lint: installing python3-venv" >&2
-    sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+    bash scripts/setup.sh python3 python3-venv
   fi
   echo "lint: installing ${tools[*]} into $venv" >&2
   rm -rf "$venv"

@@ -19,21 +19,8 @@ manuals=${LOAD_MANUALS:-../shared/corpus/hotel-manuals}
 ingest_dir=${LOAD_INGEST:-../shared/bench/allganize/pdfs}
 [[ -d "$manuals" ]] || { echo "load: $manuals not found (LOAD_MANUALS)" >&2; exit 2; }
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "[load] installing wrk" >&2
-  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
-fi
-
-if [[ -z "${MANUALBOT_BIN:-}" ]]; then
-  MANUALBOT_BIN=.build/release/manualbot
-  if [[ ! -x "$MANUALBOT_BIN" ]] || [[ -n "$(find Sources Package.swift -newer "$MANUALBOT_BIN" -print -quit)" ]]; then
-    echo "[load] building the release binary: swift build -c release (the first build can take 10+ minutes)" >&2
-    swift build -c release --product manualbot
-  fi
-fi
-bin=$(cd "$(dirname "$MANUALBOT_BIN")" && pwd)/$(basename "$MANUALBOT_BIN")
+bash scripts/setup.sh wrk
+bin=$(bash scripts/release-binary.sh)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/manualbot-load.XXXXXX")
 server_pid=""; ingest_pid=""

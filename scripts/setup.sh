@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs the system packages ManualBot builds and runs against (Debian 12). Idempotent: runs
-# apt-get only when something is missing.
+# Installs Debian packages that are missing: with no arguments, the system packages ManualBot
+# builds and runs against (Debian 12); with arguments, just those (the scripts' own tools:
+# wrk, debootstrap, python3-venv). Idempotent: runs apt-get only when something is missing.
 set -euo pipefail
-packages=(libpoppler-glib-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libxml2-dev poppler-utils pkg-config curl python3-pip)
+if (($#)); then
+  packages=("$@")
+else
+  packages=(libpoppler-glib-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev poppler-utils pkg-config curl python3-pip)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
