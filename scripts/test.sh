@@ -19,6 +19,8 @@ bash scripts/s3-test-server.sh start "$s3_dir"
 # shellcheck disable=SC1091
 source "$s3_dir/env"
 export MANUALBOT_TEST_REQUIRE_S3=1
+# The embedding engine was installed by setup.sh: its tests must run, not skip.
+export MANUALBOT_TEST_REQUIRE_EMBEDDINGS=1
 swift test --skip-build "$@" 2>&1 | tee "$s3_dir/swift-test.log"
 CONTRACT_REQUIRE_S3=1 bash scripts/contract-test.sh
 # The Swift Testing summary again, as the last line.

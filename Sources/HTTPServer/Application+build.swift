@@ -1,12 +1,14 @@
 // Builds the whole service from Settings: index, isolated parser, manual source (folder or S3
 // bucket), routes, and the start-up sync that runs in the background while health answers at
 // once (then, for a bucket, a sync every SYNC_INTERVAL_SECONDS).
+import Embeddings
 import Foundation
 import Hummingbird
 import Logging
 import PDFIngest
 import Retrieval
 import S3
+import SemanticSearch
 import ServiceLifecycle
 
 public func makeService(settings: Settings) throws -> ManualService {
@@ -32,8 +34,11 @@ public func makeService(settings: Settings) throws -> ManualService {
         ingestor.maxObjectBytes = settings.s3MaxObjectMB << 20
         bucket = ingestor
     }
+    let semantic = settings.embeddingsEnabled ? SemanticIndex(index: index, threads: settings.embedThreads) : nil
+    let offReason = settings.embeddings == false ? "EMBEDDINGS=off" : "no embedding model at \(settings.embedModelPath) (EMBED_MODEL_PATH)"
     return ManualService(index: index, extractor: extractor, manualsDirectory: settings.manualsDirectory,
-                         composer: composer, bucket: bucket, maxUploadBytes: settings.maxUploadBytes, logger: logger)
+                         composer: composer, bucket: bucket, maxUploadBytes: settings.maxUploadBytes,
+                         semantic: semantic, semanticOffReason: offReason, logger: logger)
 }
 
 public func buildApplication(
@@ -50,6 +55,9 @@ public func buildApplication(
         logger: logger)
     app.beforeServerStarts { await service.markStartupSyncPending() }
     app.addServices(StartupSyncService(service: service, logger: logger))
+    if let semantic = service.semantic {
+        app.addServices(EmbeddingService(semantic: semantic, enginePath: settings.embedEnginePath, modelPath: settings.embedModelPath))
+    }
     if service.bucket != nil, settings.syncIntervalSeconds > 0 {
         app.addServices(PeriodicSyncService(service: service, interval: .seconds(settings.syncIntervalSeconds), logger: logger))
     }
@@ -76,5 +84,20 @@ struct StartupSyncService: Service {
             // Running parses finish and are stored, no new one starts; the sync is awaited above.
             sync.cancel()
         }
+    }
+}
+
+/// Loads the embedding model and embeds pending passages in the background for the server's
+/// lifetime (SemanticIndex's own thread); a model that cannot be loaded leaves search lexical.
+struct EmbeddingService: Service {
+    let semantic: SemanticIndex
+    let enginePath: String
+    let modelPath: String
+
+    func run() async throws {
+        let enginePath = enginePath, modelPath = modelPath
+        semantic.start { try E5Embedder(libraryPath: enginePath, modelPath: modelPath) }
+        try? await gracefulShutdown()
+        semantic.stop()
     }
 }

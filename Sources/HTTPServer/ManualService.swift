@@ -6,6 +6,7 @@ import Metrics
 import PDFIngest
 import Retrieval
 import S3
+import SemanticSearch
 
 public final class ManualService: Sendable {
     public let index: ManualIndex
@@ -15,19 +16,35 @@ public final class ManualService: Sendable {
     public let jobs: UploadJobs
     /// The bucket that replaces `manualsDirectory` as the source, when S3_BUCKET is set.
     public let bucket: BucketIngestor?
+    /// Semantic search beside the lexical index; nil when EMBEDDINGS=off.
+    public let semantic: SemanticIndex?
+    /// Why `semantic` is nil (for health).
+    let semanticOffReason: String
     let state = IngestState()
     let healthResponses = HealthResponseCache()
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
                 composer: AnswerComposer? = nil, bucket: BucketIngestor? = nil, maxUploadBytes: Int = 50 << 20,
+                semantic: SemanticIndex? = nil, semanticOffReason: String = "EMBEDDINGS=off",
                 logger: Logger = Logger(label: "manualbot")) {
         self.index = index
+        self.semantic = semantic
+        self.semanticOffReason = semanticOffReason
         self.ingestor = FolderIngestor(index: index, extractor: extractor)
         self.composer = composer ?? AnswerComposer(extractive: ExtractiveAnswer(), model: nil, logger: logger)
         self.manualsDirectory = manualsDirectory
         self.jobs = UploadJobs(index: index, extractor: extractor, bucket: bucket, maxUploadBytes: maxUploadBytes, logger: logger)
         self.bucket = bucket
     }
+
+    /// What chat answers from: hybrid (lexical + dense) when semantic search is on and has vectors,
+    /// else lexical.
+    public func find(_ question: String, limit: Int) async throws -> SearchResult {
+        if let semantic { return try await HybridSearch(semantic: semantic).find(question, limit: limit) }
+        return try await index.find(question, limit: limit)
+    }
+
+    var semanticHealth: SemanticHealth { SemanticHealth(semantic, offReason: semanticOffReason) }
 
     /// Where the manuals come from: `s3://bucket/prefix` or the folder.
     public var manualSource: String { bucket?.location ?? manualsDirectory }
@@ -56,6 +73,7 @@ public final class ManualService: Sendable {
         do {
             let report = if let bucket { try await bucket.sync() } else { try await ingestor.sync(folder: manualsDirectory) }
             await state.finish(report: report, error: nil)
+            semantic?.kick()
             logger.info("manuals synced", metadata: [
                 "source": "\(manualSource)",
                 "added": "\(report.added.count)", "updated": "\(report.updated.count)", "removed": "\(report.removed.count)",

@@ -52,6 +52,7 @@ struct DeepHealthBody: Encodable {
     var pages: Int
     var failed: Int
     var ingest: IngestStatus
+    var semantic: SemanticHealth
     var s3: S3Check?
 }
 
@@ -80,7 +81,8 @@ func deepHealth(service: ManualService, timeout: Duration = .seconds(10)) async 
     }
     let ok = check?.ok ?? true
     let body = DeepHealthBody(status: ok ? "ok" : "error", source: service.manualSource, documents: stats.documents,
-                              chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest, s3: check)
+                              chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest,
+                              semantic: service.semanticHealth, s3: check)
     return JSONBody.response(body, status: ok ? .ok : .serviceUnavailable)
 }
 

@@ -49,7 +49,7 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
 
     router.post("/api/v1/chat") { request, context in
         let chat = try await decodeChat(request, limit: settings.maxJSONBodyBytes)
-        let found = try await service.index.find(chat.message, limit: 5)
+        let found = try await service.find(chat.message, limit: 5)
         let answer = await service.composer.answer(question: chat.message, found: found, attributes: chat.customerAttributes)
         context.logger.debug("chat answered", metadata: ["hits": "\(found.hits.count)", "mode": "\(answer.mode)"])
         return JSONBody.response(ChatResponse(reply: answer.reply, sources: found.hits.map(ChatSource.init), mode: answer.mode))
@@ -58,7 +58,7 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
     // Same request; `text/event-stream`: `sources`, then `delta`s, then `done`.
     router.post("/api/v1/chat/stream") { request, _ in
         let chat = try await decodeChat(request, limit: settings.maxJSONBodyBytes)
-        let found = try await service.index.find(chat.message, limit: 5)
+        let found = try await service.find(chat.message, limit: 5)
         let events = service.composer.stream(question: chat.message, found: found, attributes: chat.customerAttributes)
         let sources = found.hits.map(ChatSource.init)
         var headers = HTTPFields()
@@ -109,6 +109,7 @@ struct HealthBody: Encodable, Equatable {
     var pages: Int
     var failed: Int
     var ingest: IngestStatus
+    var semantic: SemanticHealth
 }
 
 /// Cheap: the index's statistics (cached for a second, see StatsCache) and the in-memory ingest
@@ -116,7 +117,8 @@ struct HealthBody: Encodable, Equatable {
 func health(service: ManualService) async throws -> Response {
     let stats = try await service.index.cachedStats()
     let ingest = await service.ingestStatus()
-    let body = HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest)
+    let body = HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest,
+                          semantic: service.semanticHealth)
     return JSONBody.response(encoded: service.healthResponses.bytes(for: body))
 }
 

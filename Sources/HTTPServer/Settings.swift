@@ -1,4 +1,5 @@
 // Service configuration, read from the environment (names from the contract and the README).
+import Embeddings
 import Foundation
 import Logging
 import S3
@@ -46,6 +47,12 @@ public struct Settings: Sendable {
     public var syncIntervalSeconds = 300
     /// Objects larger than this are recorded as failed without being downloaded.
     public var s3MaxObjectMB = 100
+    /// Semantic search (EMBEDDINGS): nil = on when the model file is installed.
+    public var embeddings: Bool? = nil
+    public var embedModelPath = E5Embedder.defaultModelPath
+    public var embedEnginePath = E5Embedder.defaultLibraryPath
+    /// CPU threads for embedding passages in the background (EMBED_THREADS).
+    public var embedThreads = ProcessInfo.processInfo.activeProcessorCount
     /// Where S3 credentials come from; nil: the default chain over the process environment.
     public var s3Credentials: (any CredentialProvider)? = nil
 
@@ -119,7 +126,22 @@ public struct Settings: Sendable {
         }
         if let value = try integer("SYNC_INTERVAL_SECONDS", 0...86_400) { settings.syncIntervalSeconds = value }
         if let value = try integer("S3_MAX_OBJECT_MB", 1...4096) { settings.s3MaxObjectMB = value }
+        if let raw = environment["EMBEDDINGS"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": settings.embeddings = true
+            case "0", "false", "no", "off": settings.embeddings = false
+            default: throw SettingsError(message: "EMBEDDINGS must be on or off, got \"\(raw)\"")
+            }
+        }
+        if let path = environment["EMBED_MODEL_PATH"], !path.isEmpty { settings.embedModelPath = path }
+        if let path = environment["EMBED_ENGINE_PATH"], !path.isEmpty { settings.embedEnginePath = path }
+        if let value = try integer("EMBED_THREADS", 1...256) { settings.embedThreads = value }
         return settings
+    }
+
+    /// Semantic search runs: EMBEDDINGS=on, or unset and the model file installed.
+    public var embeddingsEnabled: Bool {
+        embeddings ?? FileManager.default.fileExists(atPath: embedModelPath)
     }
 
     public var databasePath: String { (dataDirectory as NSString).appendingPathComponent("manualbot.sqlite") }

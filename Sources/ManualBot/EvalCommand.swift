@@ -1,9 +1,12 @@
-// `manualbot eval`: ingests a folder into fresh temporary indexes (one per tokenizer mode) and
-// prints retrieval metrics for a JSONL query file, overall and per kind/domain.
+// `manualbot eval`: ingests a folder into fresh temporary indexes (one per tokenizer; dense and
+// hybrid share the standard one and embed its passages first) and prints retrieval metrics for a
+// JSONL query file, overall and per kind/domain.
 import ArgumentParser
+import Embeddings
 import Foundation
 import PDFIngest
 import Retrieval
+import SemanticSearch
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,8 +21,41 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Top k.")
     var k = 5
 
-    @Option(help: "Comma-separated modes: standard (the service), bigram, whitespace (baselines).")
-    var modes = "whitespace,bigram,standard"
+    @Option(help: "Comma-separated modes: standard (lexical, the service with EMBEDDINGS=off), bigram, whitespace (baselines), dense (e5 alone), hybrid (the service), rrf (plain reciprocal-rank fusion).")
+    var modes = "whitespace,bigram,standard,dense,hybrid"
+
+    @Option(help: "Only the queries of this split (dev or test; the sha256(id) rule unless the file says).")
+    var split: String?
+
+    @Option(help: "Keep the indexes and passage vectors in this folder between runs (default: a temporary one).")
+    var data: String?
+
+    @Option(help: "Embedding model file (default: EMBED_MODEL_PATH or the installed e5-small-q4.bin).")
+    var embedModel: String?
+
+    @Option(help: "Threads for embedding passages.")
+    var embedThreads = 2
+
+    @Option(help: "Hybrid: RRF rank offset k.")
+    var rrfK: Double?
+
+    @Option(help: "Hybrid: lexical weight = base + slope × best coverage.")
+    var lexicalBase: Double?
+
+    @Option(help: "Hybrid: lexical weight slope on the best passage's coverage.")
+    var lexicalSlope: Double?
+
+    @Option(help: "Hybrid: dense candidates fused.")
+    var denseDepth: Int?
+
+    @Option(help: "Hybrid: refuse when coverage weight × coverage + best cosine is below this.")
+    var refusalThreshold: Double?
+
+    @Option(help: "Hybrid: weight of the lexical coverage in the refusal rule.")
+    var refusalCoverageWeight: Double?
+
+    @Option(help: "Write each query's lexical and dense candidates (JSON lines) here, for offline calibration.")
+    var dumpCandidates: String?
 
     @Option(help: "Write all figures as JSON here.")
     var json: String?
@@ -67,23 +103,50 @@ struct Eval: AsyncParsableCommand {
         return options
     }
 
+    enum Mode: String, CaseIterable {
+        case whitespace, bigram, standard, dense, hybrid, rrf
+
+        var tokenizer: KoreanTokenizer.Mode {
+            switch self {
+            case .whitespace: .whitespace
+            case .bigram: .plainBigrams
+            default: .standard
+            }
+        }
+        var needsVectors: Bool { self == .dense || self == .hybrid || self == .rrf }
+    }
+
+    func fusion() -> FusionParameters {
+        var fusion = FusionParameters()
+        if let rrfK { fusion.rankOffset = rrfK }
+        if let lexicalBase { fusion.lexicalBase = lexicalBase }
+        if let lexicalSlope { fusion.lexicalSlope = lexicalSlope }
+        if let denseDepth { fusion.denseDepth = denseDepth }
+        if let refusalThreshold { fusion.refusalThreshold = refusalThreshold }
+        if let refusalCoverageWeight { fusion.refusalCoverageWeight = refusalCoverageWeight }
+        return fusion
+    }
+
     func run() async throws {
-        let queryList = try EvalQuery.load(jsonl: queries)
+        var queryList = try EvalQuery.load(jsonl: queries)
+        if let split { queryList = queryList.filter { $0.split == split } }
         guard !queryList.isEmpty else { throw ValidationError("no queries in \(queries)") }
         let selected = try modes.split(separator: ",").map { name in
-            guard let mode = KoreanTokenizer.Mode(rawValue: String(name)) else {
-                throw ValidationError("unknown mode \(name); use standard, bigram, whitespace")
+            guard let mode = Mode(rawValue: String(name)) else {
+                throw ValidationError("unknown mode \(name); use \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return mode
         }
-        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("manualbot-eval-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: workspace) }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("manualbot-eval-\(UUID().uuidString)")
+        let workspace = data.map { URL(fileURLWithPath: $0) } ?? temporary
+        defer { try? FileManager.default.removeItem(at: temporary) }
         let extractor = IsolatedExtractor(executable: IsolatedExtractor.currentExecutable)
 
-        var results: [ModeResult] = []
-        for mode in selected {
-            let index = try ManualIndex(path: workspace.appendingPathComponent("\(mode.rawValue).sqlite").path,
-                                        tokenizer: KoreanTokenizer(mode: mode))
+        var indexes: [KoreanTokenizer.Mode: (ManualIndex, IngestReport)] = [:]
+        func index(for tokenizer: KoreanTokenizer.Mode) async throws -> (ManualIndex, IngestReport) {
+            if let open = indexes[tokenizer] { return open }
+            let name = "\(tokenizer.rawValue)-\(chunkSize)-\(overlap).sqlite"
+            let index = try ManualIndex(path: workspace.appendingPathComponent(name).path, tokenizer: KoreanTokenizer(mode: tokenizer))
             var report = IngestReport()
             for folder in pdfs {
                 var ingestor = FolderIngestor(index: index, extractor: extractor)
@@ -93,15 +156,47 @@ struct Eval: AsyncParsableCommand {
                 report.pages += part.pages
                 report.failed.merge(part.failed) { a, _ in a }
             }
-            let options = options(for: mode)
-            let outcomes = try await index.evaluate(queryList, k: k, options: options)
+            indexes[tokenizer] = (index, report)
+            return (index, report)
+        }
+        var semantic: SemanticIndex?
+        func hybridSearch(_ index: ManualIndex) throws -> HybridSearch {
+            if semantic == nil {
+                let embedder = try E5Embedder(modelPath: embedModel ?? ProcessInfo.processInfo.environment["EMBED_MODEL_PATH"] ?? E5Embedder.defaultModelPath)
+                let created = SemanticIndex(index: index, threads: embedThreads, batchSize: 16)
+                let started = ContinuousClock.now
+                try created.embedAll(with: embedder) { counts in
+                    FileHandle.standardError.write(Data("\rembedding: \(counts.readyPassages) done, \(counts.pendingPassages) to go, \(Int((ContinuousClock.now - started).seconds)) s   ".utf8))
+                }
+                FileHandle.standardError.write(Data("\n".utf8))
+                semantic = created
+            }
+            var search = HybridSearch(semantic: semantic!)
+            search.options = options(for: .standard)
+            search.fusion = fusion()
+            return search
+        }
+
+        var results: [ModeResult] = []
+        for mode in selected {
+            let (index, report) = try await index(for: mode.tokenizer)
+            let outcomes: [EvalOutcome]
+            if mode.needsVectors {
+                var search = try hybridSearch(index)
+                if mode == .rrf { search.fusion = FusionParameters.plainRRF }
+                let hybridMode: HybridSearch.Mode = mode == .dense ? .dense : .hybrid
+                outcomes = try await ManualIndex.evaluate(queryList, k: k) { try await search.rank($0, mode: hybridMode) }
+                if let dumpCandidates, mode == .hybrid { try await Self.dumpCandidates(queryList, search: search, to: dumpCandidates) }
+            } else {
+                outcomes = try await index.evaluate(queryList, k: k, options: options(for: mode.tokenizer))
+            }
             let latencies = outcomes.map { $0.seconds * 1000 }
             results.append(ModeResult(
                 mode: mode.rawValue, ingestSeconds: report.seconds, pages: report.pages,
                 failedFiles: report.failed.count, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99),
                 overall: EvalMetrics.compute(outcomes, k: k),
                 groups: Self.groups(outcomes, k: k)))
-            if misses, mode == .standard { Self.printMisses(outcomes, k: k) }
+            if misses, mode == .standard || mode == .hybrid { Self.printMisses(outcomes, k: k) }
             if let dump, mode == .standard { try Self.dump(outcomes, k: k, to: dump) }
         }
         printTable(results, queryCount: queryList.count)
@@ -110,6 +205,24 @@ struct Eval: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(results).write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// Per query: the lexical candidates (score, coverage) and the dense ones (cosine), with the
+    /// labels, so that fusion and refusal can be calibrated offline on the dev split.
+    static func dumpCandidates(_ queries: [EvalQuery], search: HybridSearch, to path: String) async throws {
+        var lines = ""
+        for query in queries {
+            let lexical = try await search.rank(query.question, mode: .lexical)
+            let dense = try await search.nearest(query.question) ?? []
+            let object: [String: Any] = [
+                "id": query.id, "split": query.split, "answerable": query.isAnswerable, "kind": query.kind ?? "",
+                "file": query.file ?? "", "pages": query.pages, "lexical_refused": lexical.refused,
+                "lexical": lexical.passages.prefix(80).map { ["chunk": $0.chunkID, "score": $0.score, "coverage": $0.coverage, "file": $0.fileName, "page": $0.page] as [String: Any] },
+                "dense": dense.map { ["chunk": $0.chunkID, "cosine": Double($0.cosine), "file": $0.fileName, "page": $0.page] as [String: Any] },
+            ]
+            lines += String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self) + "\n"
+        }
+        try lines.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     struct ModeResult: Codable {
@@ -169,7 +282,8 @@ struct Eval: AsyncParsableCommand {
             let m = result.overall
             print("| \(result.mode) | \(num(m.mrr)) | \(pct(m.hit1)) | \(pct(m.hitK)) | \(pct(m.fileK)) | \(num(m.pageMRR)) | \(pct(m.pageHitK)) | \(pct(m.falseRefusals)) | \(m.unanswerable > 0 ? pct(m.noAnswerAccuracy) : "–") | \(String(format: "%.2f", result.ingestSeconds)) | \(String(format: "%.2f", result.p50ms)) | \(String(format: "%.2f", result.p99ms)) |")
         }
-        guard let standard = results.first(where: { $0.mode == "standard" }) ?? results.last, !standard.groups.isEmpty else { return }
+        guard let standard = results.first(where: { $0.mode == "hybrid" }) ?? results.first(where: { $0.mode == "standard" }) ?? results.last,
+              !standard.groups.isEmpty else { return }
         print("\nby group (\(standard.mode)):")
         print("| group | n | MRR@\(k) | Hit@1 | Hit@\(k) | page Hit@\(k) | false refusals | none n | no-answer acc. |")
         print("|---|---|---|---|---|---|---|---|---|")

@@ -3,6 +3,7 @@
 // same over the first k distinct (file, page) pairs, which is what the chat endpoint returns.
 // Queries of kind "none" are right when the service answers "nothing found".
 import Foundation
+import PDFIngest
 
 public struct EvalQuery: Codable, Sendable {
     public var id: String
@@ -13,9 +14,19 @@ public struct EvalQuery: Codable, Sendable {
     public var domain: String?
     public var kind: String?
     public var contextType: String?
+    /// "dev" or "test"; when the file does not say, `split` computes it from the id.
+    public var declaredSplit: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, question, file, pages, domain, kind, contextType = "context_type"
+        case id, question, file, pages, domain, kind, contextType = "context_type", declaredSplit = "split"
+    }
+
+    /// The fixed dev/test rule (bench/hotel/check_paraphrased.py uses the same): the parity of
+    /// the id's SHA-256. Parameters are set on dev; test is only reported.
+    public var split: String {
+        if let declaredSplit { return declaredSplit }
+        let digest = SHA256.hex(Data(id.utf8))
+        return (digest.last.flatMap { Int(String($0), radix: 16) } ?? 0) % 2 == 0 ? "dev" : "test"
     }
 
     public var isAnswerable: Bool { kind != "none" && file != nil }
@@ -115,14 +126,20 @@ public struct EvalMetrics: Codable, Sendable, Equatable {
 extension ManualIndex {
     /// Runs every query through the same search the chat endpoint uses.
     public func evaluate(_ queries: [EvalQuery], k: Int, options: SearchOptions) async throws -> [EvalOutcome] {
+        try await Self.evaluate(queries, k: k) { question in try await self.rankPassages(question, options: options) }
+    }
+
+    /// Runs every query through `rank` (the lexical search, or a hybrid one built on it).
+    public static func evaluate(_ queries: [EvalQuery], k: Int,
+                                rank: (String) async throws -> RankedPassages) async throws -> [EvalOutcome] {
         var outcomes: [EvalOutcome] = []
         outcomes.reserveCapacity(queries.count)
         let clock = ContinuousClock()
-        // Build the in-memory index before timing anything.
-        _ = try await rankPassages("warm up", options: options)
+        // Build the in-memory indexes before timing anything.
+        _ = try await rank("warm up")
         for query in queries {
             let started = clock.now
-            let ranked = try await rankPassages(query.question, options: options)
+            let ranked = try await rank(query.question)
             let pages = ranked.distinctPages(limit: k)
             let elapsed = (clock.now - started).seconds
             outcomes.append(EvalOutcome(query: query, passages: ranked.passages, pages: pages,

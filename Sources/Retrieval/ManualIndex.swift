@@ -138,8 +138,31 @@ public final class ManualIndex: Sendable {
                 ALTER TABLE documents ADD COLUMN etag TEXT;
                 """)
         }
+        migrator.registerMigration("v3-vectors") { db in
+            // Passage vectors, keyed by the passage text's SHA-256 and the model that made them:
+            // an unchanged document, a restart and a repeated passage never embed again.
+            try db.execute(sql: """
+                ALTER TABLE chunks ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
+                CREATE TABLE passage_vectors (
+                    text_hash TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    vector BLOB NOT NULL,
+                    PRIMARY KEY (text_hash, model)
+                ) WITHOUT ROWID;
+                INSERT OR IGNORE INTO meta(key, value) VALUES ('vectors', 0);
+                """)
+            let update = try db.makeStatement(sql: "UPDATE chunks SET text_hash = ? WHERE id = ?")
+            for row in try Row.fetchAll(db, sql: "SELECT id, text FROM chunks") {
+                let text: String = row["text"]
+                try update.execute(arguments: [Self.textHash(text), row["id"] as Int64])
+            }
+            try db.execute(sql: "CREATE INDEX chunks_text_hash ON chunks(text_hash)")
+        }
         return migrator
     }
+
+    /// The key of a passage's vector (with the model id).
+    static func textHash(_ text: String) -> String { SHA256.hex(Data(text.utf8)) }
 
     // MARK: - Writing
 
@@ -147,20 +170,22 @@ public final class ManualIndex: Sendable {
     @discardableResult
     public func replace(_ record: DocumentRecord, chunks: [Chunk]) async throws -> DocumentRecord {
         let rows = chunks.enumerated().map { ordinal, chunk in
-            (chunk, ordinal, tokenizer.terms(chunk.text).joined(separator: " "))
+            (chunk, ordinal, tokenizer.terms(chunk.text).joined(separator: " "), Self.textHash(chunk.text))
         }
         let written = try await pool.write { db in
-            try Self.deleteDocument(source: record.source, in: db)
+            let previous = try Self.deleteDocument(source: record.source, in: db)
             var stored = record
             stored.id = nil
             stored.chunks = chunks.count
             try stored.insert(db)
             let statement = try db.makeStatement(sql: """
-                INSERT INTO chunks(document_id, page, ordinal, is_question, text, terms) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO chunks(document_id, page, ordinal, is_question, text, terms, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            for (chunk, ordinal, terms) in rows {
-                try statement.execute(arguments: [stored.id, chunk.page, ordinal, chunk.isQuestionBlock, chunk.text, terms])
+            for (chunk, ordinal, terms, hash) in rows {
+                try statement.execute(arguments: [stored.id, chunk.page, ordinal, chunk.isQuestionBlock, chunk.text, terms, hash])
             }
+            // After the new chunks are in, so passages the new version keeps keep their vectors.
+            try Self.dropUnreferencedVectors(previous ?? [], in: db)
             try Self.bumpGeneration(db)
             return stored
         }
@@ -171,19 +196,35 @@ public final class ManualIndex: Sendable {
     /// Removes a document and its chunks; returns whether it existed.
     @discardableResult
     public func remove(source: String) async throws -> Bool {
-        let removed = try await pool.write { db in try Self.deleteDocument(source: source, in: db) }
+        let removed = try await pool.write { db in
+            guard let hashes = try Self.deleteDocument(source: source, in: db) else { return false }
+            try Self.dropUnreferencedVectors(hashes, in: db)
+            return true
+        }
         await statsCache.invalidate()
         return removed
     }
 
-    static func deleteDocument(source: String, in db: Database) throws -> Bool {
+    /// Deletes a document and its chunks; returns its passages' text hashes, or nil if there
+    /// was no such document. The caller drops the vectors no chunk uses any more.
+    static func deleteDocument(source: String, in db: Database) throws -> [String]? {
         guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM documents WHERE source = ?", arguments: [source]) else {
-            return false
+            return nil
         }
+        let hashes = try String.fetchAll(db, sql: "SELECT DISTINCT text_hash FROM chunks WHERE document_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM chunks WHERE document_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
         try bumpGeneration(db)
-        return true
+        return hashes
+    }
+
+    /// A document's vectors leave with it (in its transaction), unless another passage with the
+    /// same text still needs them.
+    static func dropUnreferencedVectors(_ hashes: [String], in db: Database) throws {
+        let statement = try db.makeStatement(sql: """
+            DELETE FROM passage_vectors WHERE text_hash = ?1 AND NOT EXISTS (SELECT 1 FROM chunks WHERE text_hash = ?1)
+            """)
+        for hash in hashes { try statement.execute(arguments: [hash]) }
     }
 
     static func bumpGeneration(_ db: Database) throws {

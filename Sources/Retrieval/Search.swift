@@ -15,6 +15,18 @@ public struct SearchHit: Sendable, Equatable {
     public var score: Double
     /// Share of the question's IDF weight found in this passage, 0…1.
     public var coverage: Double
+
+    public init(chunkID: Int64, fileName: String, source: String, page: Int, text: String, isQuestionBlock: Bool,
+                score: Double, coverage: Double) {
+        self.chunkID = chunkID
+        self.fileName = fileName
+        self.source = source
+        self.page = page
+        self.text = text
+        self.isQuestionBlock = isQuestionBlock
+        self.score = score
+        self.coverage = coverage
+    }
 }
 
 public struct SearchOptions: Sendable {
@@ -49,6 +61,11 @@ public struct SearchOptions: Sendable {
 public struct SearchResult: Sendable {
     public var hits: [SearchHit]
     public var terms: [QueryTerm]
+
+    public init(hits: [SearchHit], terms: [QueryTerm]) {
+        self.hits = hits
+        self.terms = terms
+    }
 }
 
 /// Every scored candidate passage, best first (not grouped), and whether the question is
@@ -57,6 +74,12 @@ public struct RankedPassages: Sendable {
     public var passages: [SearchHit]
     public var refused: Bool
     public var terms: [QueryTerm] = []
+
+    public init(passages: [SearchHit], refused: Bool, terms: [QueryTerm] = []) {
+        self.passages = passages
+        self.refused = refused
+        self.terms = terms
+    }
 
     /// The first passage of each (file, page), best first; empty when refused.
     public func distinctPages(limit: Int) -> [SearchHit] {
@@ -88,15 +111,10 @@ extension ManualIndex {
         return SearchResult(hits: try await withText(ranked.distinctPages(limit: limit)), terms: ranked.terms)
     }
 
-    func withText(_ found: [SearchHit]) async throws -> [SearchHit] {
+    /// The hits with their passage text filled in.
+    public func withText(_ found: [SearchHit]) async throws -> [SearchHit] {
         var hits = found
-        guard !hits.isEmpty else { return [] }
-        let ids = hits.map(\.chunkID)
-        let texts = try await pool.read { db in
-            try Dictionary(uniqueKeysWithValues: Row.fetchAll(
-                db, sql: "SELECT id, text FROM chunks WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
-                arguments: StatementArguments(ids)).map { ($0["id"] as Int64, $0["text"] as String) })
-        }
+        let texts = try await self.texts(ofChunks: hits.map(\.chunkID))
         for index in hits.indices { hits[index].text = texts[hits[index].chunkID] ?? "" }
         return hits
     }

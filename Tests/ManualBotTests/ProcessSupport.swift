@@ -87,7 +87,7 @@ final class ServeProcess: @unchecked Sendable {
         process.arguments = ["serve"]
         process.environment = ProcessInfo.processInfo.environment.merging([
             "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory, "MANUALS_DIR": manualsDirectory, "LOG_LEVEL": "info",
-            "API_KEY": LiveServer.apiKey,
+            "API_KEY": LiveServer.apiKey, "EMBEDDINGS": "off",
         ].merging(environment) { _, new in new }) { _, new in new }
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle

@@ -37,3 +37,11 @@ extension ServeProcess {
         throw URLError(.timedOut)
     }
 }
+
+extension ServeProcess {
+    /// `GET /metrics` as text (no METRICS_TOKEN in the tests).
+    func metricsText() async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

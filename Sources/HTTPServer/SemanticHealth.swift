@@ -1,0 +1,62 @@
+// The `semantic` part of /api/v1/health: which model, whether every passage has its vector, and
+// why semantic search is off when it is. Read from SemanticIndex's in-memory status (no SQL).
+import SemanticSearch
+
+struct SemanticHealth: Encodable, Equatable {
+    var enabled: Bool
+    var model: String?
+    /// loading, ready (the model works), unavailable or off.
+    var state: String
+    var ready: Bool
+    /// Documents with a passage still waiting for its vector.
+    var pending: Int
+    var readyPassages: Int
+    var pendingPassages: Int
+    var reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case enabled, model, state, ready, pending, readyPassages = "ready_passages", pendingPassages = "pending_passages", reason
+    }
+
+    /// `model` is always there (null before a model is loaded); `reason` only when there is one.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(enabled, forKey: .enabled)
+        try container.encode(model, forKey: .model)
+        try container.encode(state, forKey: .state)
+        try container.encode(ready, forKey: .ready)
+        try container.encode(pending, forKey: .pending)
+        try container.encode(readyPassages, forKey: .readyPassages)
+        try container.encode(pendingPassages, forKey: .pendingPassages)
+        try container.encodeIfPresent(reason, forKey: .reason)
+    }
+
+    init(_ semantic: SemanticIndex?, offReason: String) {
+        guard let semantic else {
+            self.init(enabled: false, model: nil, state: "off", ready: false, pending: 0, readyPassages: 0, pendingPassages: 0,
+                      reason: offReason)
+            return
+        }
+        let status = semantic.status
+        let state: String, reason: String?
+        switch status.state {
+        case .loading: (state, reason) = ("loading", nil)
+        case .ready: (state, reason) = ("ready", nil)
+        case .unavailable(let why): (state, reason) = ("unavailable", why)
+        }
+        self.init(enabled: true, model: status.model, state: state, ready: status.ready, pending: status.counts.pendingDocuments,
+                  readyPassages: status.counts.readyPassages, pendingPassages: status.counts.pendingPassages, reason: reason)
+    }
+
+    init(enabled: Bool, model: String?, state: String, ready: Bool, pending: Int, readyPassages: Int, pendingPassages: Int,
+         reason: String?) {
+        self.enabled = enabled
+        self.model = model
+        self.state = state
+        self.ready = ready
+        self.pending = pending
+        self.readyPassages = readyPassages
+        self.pendingPassages = pendingPassages
+        self.reason = reason
+    }
+}

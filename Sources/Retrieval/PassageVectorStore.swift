@@ -1,0 +1,117 @@
+// The passage vectors beside the chunks, in the same SQLite file: which passages still need a
+// vector for a model, storing computed ones, and reading them all for the in-memory dense index.
+// Synchronous on purpose: the embedding loop runs on its own thread, not on the request pool.
+import Foundation
+import GRDB
+
+public struct PendingPassage: Sendable, Equatable {
+    public var textHash: String
+    public var text: String
+}
+
+public struct SemanticCounts: Sendable, Equatable {
+    /// Distinct passage texts with a vector for the model, and without one.
+    public var readyPassages: Int
+    public var pendingPassages: Int
+    /// Documents with at least one passage still waiting.
+    public var pendingDocuments: Int
+
+    public init(readyPassages: Int = 0, pendingPassages: Int = 0, pendingDocuments: Int = 0) {
+        self.readyPassages = readyPassages
+        self.pendingPassages = pendingPassages
+        self.pendingDocuments = pendingDocuments
+    }
+}
+
+/// One stored vector and the chunks (with their citations) that use it.
+public struct StoredVectorRow: Sendable {
+    public var chunkID: Int64
+    public var fileName: String
+    public var source: String
+    public var page: Int
+    public var isQuestionBlock: Bool
+    public var textHash: String
+    public var vector: [UInt8]
+}
+
+extension ManualIndex {
+    /// Up to `limit` distinct passage texts that have no vector for `model` yet, oldest first.
+    public func pendingPassages(model: String, limit: Int) throws -> [PendingPassage] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.text_hash, min(c.text) AS text FROM chunks c
+                WHERE NOT EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = c.text_hash AND v.model = ?)
+                GROUP BY c.text_hash ORDER BY min(c.id) LIMIT ?
+                """, arguments: [model, limit]).map { PendingPassage(textHash: $0["text_hash"], text: $0["text"]) }
+        }
+    }
+
+    /// Stores vectors (Float16 bytes) in one transaction. A passage whose document was removed
+    /// meanwhile gets none: vectors exist only for passages in the index.
+    @discardableResult
+    public func storeVectors(model: String, _ vectors: [(textHash: String, bytes: [UInt8])]) throws -> Int {
+        try pool.write { db in
+            let insert = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
+                SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM chunks WHERE text_hash = ?1)
+                """)
+            var stored = 0
+            for (hash, bytes) in vectors {
+                try insert.execute(arguments: [hash, model, Data(bytes)])
+                stored += db.changesCount
+            }
+            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
+            return stored
+        }
+    }
+
+    public func semanticCounts(model: String) throws -> SemanticCounts {
+        try pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                WITH state AS (
+                    SELECT c.document_id, c.text_hash,
+                           EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = c.text_hash AND v.model = ?) AS done
+                    FROM chunks c)
+                SELECT count(DISTINCT CASE WHEN done THEN text_hash END) AS ready,
+                       count(DISTINCT CASE WHEN NOT done THEN text_hash END) AS pending,
+                       count(DISTINCT CASE WHEN NOT done THEN document_id END) AS documents
+                FROM state
+                """, arguments: [model])!
+            return SemanticCounts(readyPassages: row["ready"], pendingPassages: row["pending"], pendingDocuments: row["documents"])
+        }
+    }
+
+    /// Changes whenever documents or vectors change: the dense index is rebuilt when it moves.
+    public func vectorVersion() throws -> String {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('generation', 'vectors') ORDER BY key")
+            return rows.map { "\($0["value"] as Int64)" }.joined(separator: ".")
+        }
+    }
+
+    /// Every chunk that has a vector for `model`, with the vector, in one read transaction.
+    public func vectorRows(model: String) throws -> [StoredVectorRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.id, c.page, c.is_question, c.text_hash, d.file_name, d.source, v.vector
+                FROM chunks c JOIN documents d ON d.id = c.document_id
+                JOIN passage_vectors v ON v.text_hash = c.text_hash AND v.model = ?
+                ORDER BY c.id
+                """, arguments: [model]).map { row in
+                let data: Data = row["vector"]
+                return StoredVectorRow(chunkID: row["id"], fileName: row["file_name"], source: row["source"], page: row["page"],
+                                       isQuestionBlock: row["is_question"], textHash: row["text_hash"], vector: [UInt8](data))
+            }
+        }
+    }
+
+    /// Chunk texts by id (for answers built from dense-only hits).
+    public func texts(ofChunks ids: [Int64]) async throws -> [Int64: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(
+                db, sql: "SELECT id, text FROM chunks WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(ids)).map { ($0["id"] as Int64, $0["text"] as String) })
+        }
+    }
+}

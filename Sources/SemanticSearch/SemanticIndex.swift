@@ -1,0 +1,220 @@
+// Semantic search beside the lexical index: loads the embedding model in the background, embeds
+// every passage that has no vector yet on its own thread (EMBED_THREADS, at a lower CPU priority
+// than requests), keeps the in-memory DenseIndex in step with the stored vectors, and embeds
+// questions (with a small cache). A manual answers lexically as soon as it is parsed and joins
+// semantic search when its vectors are in. Without a usable model it reports why, and search
+// stays lexical.
+import Embeddings
+import Foundation
+import Logging
+import Metrics
+import Retrieval
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class SemanticIndex: @unchecked Sendable {
+    public enum State: Sendable, Equatable {
+        case loading
+        case ready
+        /// The model could not be loaded (or embedding failed for good): lexical search only.
+        case unavailable(String)
+    }
+
+    public struct Status: Sendable, Equatable {
+        public var model: String?
+        public var state: State
+        public var counts: SemanticCounts
+        /// Whether `counts` were read for the index as it is (within a quarter second).
+        public var counted: Bool
+        /// Every passage has its vector (and the model works).
+        public var ready: Bool { state == .ready && counted && counts.pendingPassages == 0 }
+    }
+
+    public let index: ManualIndex
+    let threads: Int
+    let batchSize: Int
+    let logger: Logger
+    let queryCache = QueryVectorCache()
+    private let lock = NSLock()
+    private var embedder: (any TextEmbedder)?
+    private var state = State.loading
+    private var counts = SemanticCounts()
+    /// The index version (documents and vectors) `counts` were read at, and when it was checked.
+    private var countsVersion: String?
+    private var countsChecked = ContinuousClock.now
+    private var countsChecking = false
+    private var dense: (version: String, index: DenseIndex)?
+    private var denseBuilding = false
+    private var stopped = false
+    private let wake = DispatchSemaphore(value: 0)
+
+    public init(index: ManualIndex, threads: Int, batchSize: Int = 8, logger: Logger = Logger(label: "manualbot.semantic")) {
+        self.index = index
+        self.threads = max(1, threads)
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    /// Starts loading the model (`load` runs on the embedding thread) and then embedding.
+    public func start(load: @escaping @Sendable () throws -> any TextEmbedder) {
+        let thread = Thread { [self] in run(load: load) }
+        thread.name = "manualbot-embed"
+        thread.start()
+    }
+
+    /// Embeds every pending passage on the calling thread and returns once none is left (the
+    /// offline `manualbot eval` and tests).
+    public func embedAll(with embedder: any TextEmbedder, progress: ((SemanticCounts) -> Void)? = nil) throws {
+        install(embedder)
+        while try embedBatch(embedder) > 0 { progress?(counts) }
+        try refreshCounts(embedder.modelID)
+    }
+
+    public func stop() {
+        lock.withLock { stopped = true }
+        wake.signal()
+    }
+
+    /// Something changed (a document indexed): look for passages to embed now.
+    public func kick() { wake.signal() }
+
+    /// For health: the counts follow the index (re-read when documents or vectors changed,
+    /// looked at no more than every 250 ms, so a flood of health checks costs no SQL).
+    public var status: Status {
+        refreshCountsIfStale()
+        return lock.withLock { Status(model: embedder?.modelID, state: state, counts: counts, counted: countsVersion != nil) }
+    }
+
+    private func refreshCountsIfStale() {
+        let now = ContinuousClock.now
+        let model = lock.withLock { () -> String? in
+            guard state == .ready, let embedder, !countsChecking, countsVersion == nil || now - countsChecked > .milliseconds(250) else {
+                return nil
+            }
+            countsChecking = true
+            return embedder.modelID
+        }
+        guard let model else { return }
+        defer { lock.withLock { countsChecking = false } }
+        let version = try? index.vectorVersion()
+        if version == nil || version != lock.withLock({ countsVersion }) { try? refreshCounts(model) }
+        lock.withLock { countsChecked = now }
+    }
+
+    // MARK: - Embedding loop
+
+    private func run(load: @Sendable () throws -> any TextEmbedder) {
+        // Requests come first: the embedding thread (and the OpenMP workers it starts, which
+        // inherit it) runs at a lower priority. On Linux, PRIO_PROCESS with 0 means this thread.
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        let embedder: any TextEmbedder
+        do {
+            embedder = try load()
+        } catch {
+            let reason = "\(error)"
+            lock.withLock { state = .unavailable(reason) }
+            logger.error("semantic search off, lexical only: \(reason)")
+            return
+        }
+        install(embedder)
+        logger.info("embedding model loaded", metadata: ["model": "\(embedder.modelID)", "threads": "\(threads)"])
+        var failures = 0
+        while !lock.withLock({ stopped }) {
+            do {
+                if try embedBatch(embedder) == 0 {
+                    try refreshCounts(embedder.modelID)
+                    _ = wake.wait(timeout: .now() + 2)
+                }
+                failures = 0
+            } catch {
+                failures += 1
+                logger.warning("embedding failed, will retry", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                _ = wake.wait(timeout: .now() + .seconds(min(60, 1 << min(failures, 6))))
+            }
+        }
+    }
+
+    private func install(_ embedder: any TextEmbedder) {
+        lock.withLock {
+            self.embedder = embedder
+            state = .ready
+        }
+    }
+
+    /// Embeds up to `batchSize` pending passages; returns how many.
+    private func embedBatch(_ embedder: any TextEmbedder) throws -> Int {
+        let pending = try index.pendingPassages(model: embedder.modelID, limit: batchSize)
+        guard !pending.isEmpty else { return 0 }
+        let started = ContinuousClock.now
+        let vectors = try embedder.embed(pending.map(\.text), as: .passage, threads: threads)
+        try index.storeVectors(model: embedder.modelID, zip(pending, vectors).map { ($0.textHash, VectorMath.encode($1)) })
+        let seconds = (ContinuousClock.now - started).seconds
+        Counter(label: "manualbot_embedded_passages_total").increment(by: pending.count)
+        FloatingPointCounter(label: "manualbot_embed_seconds_total").increment(by: seconds)
+        try refreshCounts(embedder.modelID)
+        return pending.count
+    }
+
+    private func refreshCounts(_ model: String) throws {
+        let version = try index.vectorVersion()
+        let fresh = try index.semanticCounts(model: model)
+        lock.withLock {
+            counts = fresh
+            countsVersion = version
+        }
+        Gauge(label: "manualbot_semantic_pending_passages").record(fresh.pendingPassages)
+    }
+
+    // MARK: - Searching
+
+    /// The model, when it is loaded and working.
+    public var activeEmbedder: (any TextEmbedder)? {
+        lock.withLock { state == .ready ? embedder : nil }
+    }
+
+    /// The question's vector (cached by text), computed off the cooperative thread pool.
+    public func queryVector(_ question: String) async throws -> [Float]? {
+        guard let embedder = activeEmbedder else { return nil }
+        let cache = queryCache
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    try cache.vector(for: question) { try embedder.embed([question], as: .query, threads: 2)[0] }
+                })
+            }
+        }
+    }
+
+    /// The dense index for the vectors stored now; while a newer one is being built (vectors
+    /// arriving during an embedding run), searches use the previous one.
+    public func denseIndex() async throws -> DenseIndex? {
+        guard let embedder = activeEmbedder else { return nil }
+        let version = try index.vectorVersion()
+        let (current, mustBuild) = lock.withLock { () -> (DenseIndex?, Bool) in
+            if let dense, dense.version == version { return (dense.index, false) }
+            if denseBuilding { return (dense?.index, false) }
+            denseBuilding = true
+            return (dense?.index, true)
+        }
+        guard mustBuild else { return current }
+        let build = Task.detached { [index] in
+            DenseIndex(rows: try index.vectorRows(model: embedder.modelID), dimension: embedder.dimension)
+        }
+        if current != nil {
+            Task { [self] in await finishBuild(build, version: version) }
+            return current
+        }
+        return await finishBuild(build, version: version)
+    }
+
+    @discardableResult
+    private func finishBuild(_ build: Task<DenseIndex, Error>, version: String) async -> DenseIndex? {
+        let built = try? await build.value
+        lock.withLock {
+            if let built { dense = (version, built) }
+            denseBuilding = false
+        }
+        return built ?? lock.withLock { dense?.index }
+    }
+}
