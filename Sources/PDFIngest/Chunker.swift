@@ -108,6 +108,13 @@ public struct Chunker: Sendable {
         return blocks
     }
 
+    /// A passage's text cut into consecutive pieces of at most `maxCharacters` at line, sentence
+    /// or word ends (no overlap: use a Chunker with overlapCharacters 0), e.g. the shorter windows
+    /// that are embedded for semantic search.
+    public func windows(of text: String) -> [String] {
+        pack(text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
     /// Packs a block's lines into pieces of at most `maxCharacters`, with `overlapCharacters`
     /// of the previous piece repeated at the start of the next.
     func pack(_ lines: [String]) -> [String] {

@@ -1,5 +1,6 @@
-// The passage vectors beside the chunks, in the same SQLite file: which passages still need a
-// vector for a model, storing computed ones, and reading them all for the in-memory dense index.
+// The passage vectors beside the chunks, in the same SQLite file: which embedding windows (each
+// chunk's text cut into ≤ 250-character passages, `embed_passages`) still need a vector for a
+// model, storing computed ones, and reading them all for the in-memory dense index.
 // Synchronous on purpose: the embedding loop runs on its own thread, not on the request pool.
 import Foundation
 import GRDB
@@ -10,7 +11,7 @@ public struct PendingPassage: Sendable, Equatable {
 }
 
 public struct SemanticCounts: Sendable, Equatable {
-    /// Distinct passage texts with a vector for the model, and without one.
+    /// Distinct embedding-window texts with a vector for the model, and without one.
     public var readyPassages: Int
     public var pendingPassages: Int
     /// Documents with at least one passage still waiting.
@@ -23,7 +24,7 @@ public struct SemanticCounts: Sendable, Equatable {
     }
 }
 
-/// One stored vector and the chunks (with their citations) that use it.
+/// One embedding window's vector and the chunk (with its citation) it belongs to.
 public struct StoredVectorRow: Sendable {
     public var chunkID: Int64
     public var fileName: String
@@ -39,9 +40,9 @@ extension ManualIndex {
     public func pendingPassages(model: String, limit: Int) throws -> [PendingPassage] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT c.text_hash, min(c.text) AS text FROM chunks c
-                WHERE NOT EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = c.text_hash AND v.model = ?)
-                GROUP BY c.text_hash ORDER BY min(c.id) LIMIT ?
+                SELECT p.text_hash, min(p.text) AS text FROM embed_passages p
+                WHERE NOT EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = p.text_hash AND v.model = ?)
+                GROUP BY p.text_hash ORDER BY min(p.chunk_id) LIMIT ?
                 """, arguments: [model, limit]).map { PendingPassage(textHash: $0["text_hash"], text: $0["text"]) }
         }
     }
@@ -53,7 +54,7 @@ extension ManualIndex {
         try pool.write { db in
             let insert = try db.makeStatement(sql: """
                 INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
-                SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM chunks WHERE text_hash = ?1)
+                SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
                 """)
             var stored = 0
             for (hash, bytes) in vectors {
@@ -69,9 +70,9 @@ extension ManualIndex {
         try pool.read { db in
             let row = try Row.fetchOne(db, sql: """
                 WITH state AS (
-                    SELECT c.document_id, c.text_hash,
-                           EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = c.text_hash AND v.model = ?) AS done
-                    FROM chunks c)
+                    SELECT c.document_id, p.text_hash,
+                           EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = p.text_hash AND v.model = ?) AS done
+                    FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id)
                 SELECT count(DISTINCT CASE WHEN done THEN text_hash END) AS ready,
                        count(DISTINCT CASE WHEN NOT done THEN text_hash END) AS pending,
                        count(DISTINCT CASE WHEN NOT done THEN document_id END) AS documents
@@ -93,10 +94,10 @@ extension ManualIndex {
     public func vectorRows(model: String) throws -> [StoredVectorRow] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT c.id, c.page, c.is_question, c.text_hash, d.file_name, d.source, v.vector
-                FROM chunks c JOIN documents d ON d.id = c.document_id
-                JOIN passage_vectors v ON v.text_hash = c.text_hash AND v.model = ?
-                ORDER BY c.id
+                SELECT c.id, c.page, c.is_question, p.text_hash, d.file_name, d.source, v.vector
+                FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id JOIN documents d ON d.id = c.document_id
+                JOIN passage_vectors v ON v.text_hash = p.text_hash AND v.model = ?
+                ORDER BY c.id, p.ordinal
                 """, arguments: [model]).map { row in
                 let data: Data = row["vector"]
                 return StoredVectorRow(chunkID: row["id"], fileName: row["file_name"], source: row["source"], page: row["page"],

@@ -1,6 +1,6 @@
-// The in-memory dense index: every stored passage vector (Float16, each distinct text once) and
-// the chunks that use it, searched by exact cosine (VectorMath). ~0.8 KB a distinct passage; the
-// 649-page hotel corpus is a few MB.
+// The in-memory dense index: every stored window vector (Float16, each distinct text once) and
+// the chunk each window belongs to, searched by exact cosine (VectorMath); a chunk scores its best
+// window. ~0.8 KB a distinct window; the 649-page hotel corpus is a few MB.
 import Embeddings
 import Retrieval
 
@@ -17,10 +17,10 @@ public struct DenseIndex: Sendable {
     public let dimension: Int
     /// Distinct vectors, row-major.
     let matrix: [Float16]
-    /// Each chunk with a vector, and the row of its vector.
+    /// Each window with a vector: the row of its vector, and its chunk.
     let chunks: [(row: Int32, hit: DenseHit)]
 
-    public var chunkCount: Int { chunks.count }
+    public var windowCount: Int { chunks.count }
 
     public init(rows: [StoredVectorRow], dimension: Int) {
         self.dimension = dimension
@@ -41,18 +41,23 @@ public struct DenseIndex: Sendable {
         self.chunks = chunks
     }
 
-    /// The `limit` chunks nearest to `query` (a unit vector), best first; ties by chunk order.
+    /// The `limit` chunks nearest to `query` (a unit vector) by their best window, best first;
+    /// ties by chunk order.
     public func nearest(_ query: [Float], limit: Int) -> [DenseHit] {
         guard !chunks.isEmpty, query.count == dimension else { return [] }
         let similarities = VectorMath.dotProducts(query, matrix, dimension: dimension)
-        var order = Array(chunks.indices)
-        order.sort { a, b in
-            let x = similarities[Int(chunks[a].row)], y = similarities[Int(chunks[b].row)]
-            return x != y ? x > y : a < b
+        var best: [Int64: (window: Int, similarity: Float)] = [:]
+        for (window, item) in chunks.enumerated() {
+            let similarity = similarities[Int(item.row)]
+            if let known = best[item.hit.chunkID], known.similarity >= similarity { continue }
+            best[item.hit.chunkID] = (window, similarity)
         }
-        return order.prefix(limit).map { index in
-            var hit = chunks[index].hit
-            hit.cosine = similarities[Int(chunks[index].row)]
+        let ranked = best.values.sorted { a, b in
+            a.similarity != b.similarity ? a.similarity > b.similarity : a.window < b.window
+        }
+        return ranked.prefix(limit).map { item in
+            var hit = chunks[item.window].hit
+            hit.cosine = item.similarity
             return hit
         }
     }

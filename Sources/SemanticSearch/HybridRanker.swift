@@ -1,29 +1,33 @@
-// Fuses the lexical ranking (BM25 × coverage) with the dense one (cosine to the question), and
-// decides "not in the manuals" from both. Reciprocal-rank fusion, but weighted per question by how
-// sure the lexical result is: when the best passage covers the whole question the lexical order
-// is the stronger signal (allganize: questions share the documents' words), when it covers little
-// the dense order leads (paraphrased staff questions). Parameters were set on dev splits only
+// Fuses the lexical ranking (BM25 × coverage) with the dense one (cosine to the question) page by
+// page, and decides "not in the manuals" from both. Reciprocal-rank fusion over (file, page), but
+// weighted per question by how sure the lexical result is: when the best passage covers the whole
+// question the lexical order is the stronger signal (allganize: questions share the documents'
+// words), when it covers little the dense order leads (paraphrased staff questions). Pages, not
+// chunks: the answer is cited by page, a page's chunks are not independent evidence, and the
+// dense side ranks shorter windows than the lexical one. Parameters were set on dev splits only
 // (README, "Retrieval quality").
 import Foundation
 import Retrieval
 
 public struct FusionParameters: Sendable, Equatable {
-    /// RRF's k: 1 / (k + rank).
-    public var rankOffset = 60.0
-    /// Dense candidates taken (lexical ones: SearchOptions.candidates).
-    public var denseDepth = 80
+    /// RRF's k: a page at rank r adds weight / (k + r).
+    public var rankOffset = 5.0
+    /// Dense pages fused (lexical ones: every page the lexical candidates reach).
+    public var denseDepth = 20
     /// Lexical weight = base + slope × coverage of the best lexical passage; dense weight 1.
-    public var lexicalBase = 1.0
-    public var lexicalSlope = 0.0
-    /// Refused when coverageWeight × coverage + cosine of the best dense passage < threshold.
-    public var refusalCoverageWeight = 0.25
+    public var lexicalBase = 0.5
+    public var lexicalSlope = 2.0
+    /// Refused when coverageWeight × coverage + cosine of the best dense window < threshold.
+    public var refusalCoverageWeight = 0.0
     public var refusalThreshold = 0.0
 
     public init() {}
 
-    /// Plain reciprocal-rank fusion (k 60, equal weights, the lexical refusal): the baseline.
+    /// Plain reciprocal-rank fusion (k 60, equal weights, never refusing): the baseline.
     public static var plainRRF: FusionParameters {
         var plain = FusionParameters()
+        plain.rankOffset = 60
+        plain.denseDepth = 80
         plain.lexicalBase = 1
         plain.lexicalSlope = 0
         plain.refusalThreshold = -1
@@ -36,22 +40,25 @@ public enum HybridRanker {
         let coverage = lexical.passages.first?.coverage ?? 0
         let cosine = Double(dense.first?.cosine ?? 0)
         let lexicalWeight = parameters.lexicalBase + parameters.lexicalSlope * coverage
-        var fused: [Int64: (hit: SearchHit, score: Double)] = [:]
-        for (rank, hit) in lexical.passages.enumerated() {
-            fused[hit.chunkID] = (hit, lexicalWeight / (parameters.rankOffset + Double(rank + 1)))
-        }
-        for (rank, hit) in dense.prefix(parameters.denseDepth).enumerated() {
-            let contribution = 1 / (parameters.rankOffset + Double(rank + 1))
-            if let existing = fused[hit.chunkID] {
-                fused[hit.chunkID] = (existing.hit, existing.score + contribution)
+        struct PageKey: Hashable { var source: String, page: Int }
+        var fused: [PageKey: (hit: SearchHit, score: Double, firstSeen: Int)] = [:]
+        func add(_ hit: SearchHit, rank: Int, weight: Double) {
+            let key = PageKey(source: hit.source, page: hit.page)
+            let contribution = weight / (parameters.rankOffset + Double(rank))
+            if let known = fused[key] {
+                fused[key] = (known.hit, known.score + contribution, known.firstSeen)
             } else {
-                let asHit = SearchHit(chunkID: hit.chunkID, fileName: hit.fileName, source: hit.source, page: hit.page,
-                                      text: "", isQuestionBlock: hit.isQuestionBlock, score: 0, coverage: 0)
-                fused[hit.chunkID] = (asHit, contribution)
+                fused[key] = (hit, contribution, fused.count)
             }
         }
+        for (rank, hit) in distinct(lexical.passages).enumerated() { add(hit, rank: rank + 1, weight: lexicalWeight) }
+        let densePages = distinct(dense.map {
+            SearchHit(chunkID: $0.chunkID, fileName: $0.fileName, source: $0.source, page: $0.page, text: "",
+                      isQuestionBlock: $0.isQuestionBlock, score: 0, coverage: 0)
+        }).prefix(parameters.denseDepth)
+        for (rank, hit) in densePages.enumerated() { add(hit, rank: rank + 1, weight: 1) }
         let passages = fused.values.sorted { a, b in
-            a.score != b.score ? a.score > b.score : a.hit.chunkID < b.hit.chunkID
+            a.score != b.score ? a.score > b.score : a.firstSeen < b.firstSeen
         }.map { item -> SearchHit in
             var hit = item.hit
             hit.score = item.score
@@ -60,5 +67,11 @@ public enum HybridRanker {
         let evidence = parameters.refusalCoverageWeight * coverage + cosine
         let refused = passages.isEmpty || evidence < parameters.refusalThreshold
         return RankedPassages(passages: passages, refused: refused, terms: lexical.terms)
+    }
+
+    /// The first (best) hit of each (file, page), in order.
+    static func distinct(_ hits: [SearchHit]) -> [SearchHit] {
+        var seen = Set<String>()
+        return hits.filter { seen.insert("\($0.source)\u{0}\($0.page)").inserted }
     }
 }

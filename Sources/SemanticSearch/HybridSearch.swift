@@ -29,9 +29,10 @@ public struct HybridSearch: Sendable {
 
     /// Dense neighbours of the question, or nil when semantic search cannot run now.
     public func nearest(_ question: String) async throws -> [DenseHit]? {
-        guard let dense = try await semantic.denseIndex(), dense.chunkCount > 0,
+        guard let dense = try await semantic.denseIndex(), dense.windowCount > 0,
               let vector = try await semantic.queryVector(PIIMasker.strip(question)) else { return nil }
-        return dense.nearest(vector, limit: fusion.denseDepth)
+        // Several windows and chunks share a page: enough chunks for `denseDepth` pages.
+        return dense.nearest(vector, limit: max(100, fusion.denseDepth * 5))
     }
 
     /// What chat shows: up to `limit` (file, page) hits with text, and the terms searched for.

@@ -180,7 +180,8 @@ public final class SemanticIndex: @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
-                    try cache.vector(for: question) { try embedder.embed([question], as: .query, threads: 2)[0] }
+                    // One thread: a question is short, and concurrent chats each get a core.
+                    try cache.vector(for: question) { try embedder.embed([question], as: .query, threads: 1)[0] }
                 })
             }
         }

@@ -39,7 +39,7 @@ func cosine(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1
 /// Vectors no chunk uses, and the total: a consistent index has no orphans.
 func vectorCounts(_ index: ManualIndex) throws -> (orphans: Int, total: Int) {
     try index.pool.read { db in
-        (try Int.fetchOne(db, sql: "SELECT count(*) FROM passage_vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)") ?? -1,
+        (try Int.fetchOne(db, sql: "SELECT count(*) FROM passage_vectors WHERE text_hash NOT IN (SELECT text_hash FROM embed_passages)") ?? -1,
          try Int.fetchOne(db, sql: "SELECT count(*) FROM passage_vectors") ?? -1)
     }
 }
