@@ -3,6 +3,7 @@
 // way, and the type is then checked by content (`%PDF-`, or UTF-8 text), not by name.
 import Foundation
 import Hummingbird
+import MultipartKit
 import NIOCore
 import PDFIngest
 
@@ -52,13 +53,16 @@ enum UploadReceiver {
         var sha256: String
     }
 
-    /// Parses a multipart body as it arrives and writes the `file` part's bytes to `path`.
-    static func receiveFilePart<Body: AsyncSequence>(_ body: Body, boundary: String, limit: Int, framing: Int, to path: String) async throws -> FilePart
+    /// Parses a multipart body as it arrives and writes the `file` part's bytes to `path`. Each
+    /// chunk passes `MultipartHeaderGuard` before multipart-kit's parser reads a byte of it.
+    static func receiveFilePart<Body: AsyncSequence>(_ body: Body, boundary: String, limit: Int, framing: Int, to path: String,
+                                                     limits: MultipartHeaderGuard.Limits = .init()) async throws -> FilePart
     where Body.Element == ByteBuffer {
         let tooLargeError = Self.tooLarge(limit)
+        var framingGuard = try MultipartHeaderGuard(boundary: boundary, limits: limits)
         let sink = try PartSink(path: path, limit: limit)
         defer { sink.close() }
-        let parser = MultipartStreamParser(boundary: boundary)
+        let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in sink.header(name: name, value: value) }
         parser.onBody = { buffer in sink.body(&buffer) }
         parser.onPartComplete = { sink.partComplete() }
@@ -67,9 +71,11 @@ enum UploadReceiver {
             for try await buffer in body {
                 received += buffer.readableBytes
                 if received > limit + framing { throw tooLargeError }
+                try framingGuard.inspect(buffer)
                 try parser.execute(buffer)
                 if sink.overLimit { throw tooLargeError }
             }
+            try framingGuard.finish()
         } catch let error as APIError {
             throw error
         } catch {
@@ -85,7 +91,7 @@ enum UploadReceiver {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if pair.count == 2, pair[0].lowercased() == "boundary" {
-                // An empty boundary (`boundary=""`) would trap the parser: no boundary at all.
+                // An empty boundary (`boundary=""`) is no boundary at all (and would trap the parser).
                 let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
                 return value.isEmpty ? nil : value
             }

@@ -1,6 +1,7 @@
 // Property tests: the tokenizer, the chunker and the multipart reader under random input never
 // crash and keep their invariants.
 import Foundation
+import MultipartKit
 import NIOCore
 import PropertyBased
 import Testing
@@ -99,6 +100,80 @@ let byteArrays = Gen.int(in: 0...255).map { UInt8($0) }
             } catch {
                 Issue.record("unexpected error \(error)")
             }
+        }
+    }
+}
+
+/// Bodies made of the pieces multipart framing is built from (delimiters whole and cut, CR, LF,
+/// header lines, colons, spaces and tabs, bytes of 0x80 and more), for the boundary "XyZ".
+let multipartPieces: [[UInt8]] = [
+    "--XyZ", "--XyZ\r\n", "\r\n--XyZ", "\r\n--XyZ\r\n", "\r\n--XyZ--", "--XyZ--\r\n", "\r\n--Xy", "Z", "XyZ",
+    "\r\n", "\r\n\r\n", "\r", "\n", "-", "--", ":", ": ", " ", "\t", "x", "name", "a.txt", "hello",
+    "Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n",
+    "Content-Disposition: form-data; name=\"other\"\r\n", "Content-Type: text/plain\r\n", "X-A: 1\r\n",
+].map { Array($0.utf8) } + [[0x80], [0xFF], [0xC3, 0xA9], [0x00], [0x7F], [0x0D, 0x0A, 0x20]]
+
+let multipartBodies = Gen.int(in: 0...(multipartPieces.count - 1)).array(of: 0...80).map { indices in
+    indices.flatMap { multipartPieces[$0] }
+}
+
+/// `bytes` cut into `size`-byte buffers.
+func pieces(_ bytes: [UInt8], size: Int) -> [ByteBuffer] {
+    stride(from: 0, to: bytes.count, by: size).map { ByteBuffer(bytes: bytes[$0..<min(bytes.count, $0 + size)]) }
+}
+
+/// MultipartHeaderGuard against multipart-kit's parser, on random framing-heavy bodies cut anywhere.
+@Suite struct MultipartGuardPropertyTests {
+    /// The guard follows the parser's framing exactly: what the guard lets through never makes
+    /// the parser throw (or trap, which would end this run), header names reaching the parser are
+    /// tokens, and a body the guard calls complete has as many parts as the parser completed.
+    @Test func guardAndParserAgree() async {
+        await propertyCheck(count: 400, input: multipartBodies, Gen.int(in: 1...40)) { body, size in
+            var framing = try! MultipartHeaderGuard(boundary: "XyZ")
+            let parser = MultipartParser(boundary: "XyZ")
+            var names: [String] = []
+            var completed = 0
+            parser.onHeader = { name, _ in names.append(name) }
+            parser.onPartComplete = { completed += 1 }
+            var refused = false
+            for buffer in pieces(body, size: size) {
+                do { try framing.inspect(buffer) } catch { refused = true; break }
+                do { try parser.execute(buffer) } catch {
+                    Issue.record("the parser refused what the guard passed: \(body)")
+                    return
+                }
+            }
+            #expect(names.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { MultipartHeaderGuard.tokenCharacters[Int($0)] } })
+            if !refused {
+                if framing.isComplete {
+                    #expect(completed == framing.parts)
+                } else {
+                    #expect(completed == framing.parts || completed == framing.parts - 1)
+                }
+            }
+        }
+    }
+
+    /// Through the whole upload path: a file or a 4xx with a detail, the same at every chunking.
+    @Test func randomBodiesGetTheSameAnswerAtAnyChunking() async {
+        await propertyCheck(count: 200, input: multipartBodies, Gen.int(in: 1...40)) { body, size in
+            func receive(_ buffers: [ByteBuffer]) async -> String {
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("prop-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                do {
+                    let part = try await UploadReceiver.receiveFilePart(Buffers(buffers), boundary: "XyZ", limit: 1 << 20, framing: 1 << 16, to: path)
+                    return "file \(part.size) \(part.sha256) \(part.filename)"
+                } catch let error as APIError {
+                    #expect((400..<500).contains(error.status.code))
+                    #expect(!error.detail.isEmpty)
+                    return "\(error.status.code) \(error.detail)"
+                } catch {
+                    Issue.record("unexpected error \(error)")
+                    return "\(error)"
+                }
+            }
+            let whole = await receive([ByteBuffer(bytes: body)])
+            #expect(await receive(pieces(body, size: size)) == whole)
         }
     }
 }
