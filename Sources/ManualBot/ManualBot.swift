@@ -6,6 +6,8 @@ import HTTPServer
 import Logging
 import PDFIngest
 import Retrieval
+import SemanticSearch
+import Embeddings
 
 @main
 struct ManualBot: AsyncParsableCommand {
@@ -98,7 +100,18 @@ struct Ask: AsyncParsableCommand {
     func run() async throws {
         let settings = try loadSettings()
         let index = try ManualIndex(path: settings.databasePath)
-        let result = try await index.find(question, limit: k)
+        // The server's search: hybrid when the model is installed (with the vectors `serve` has
+        // stored so far), lexical otherwise.
+        var result = try await index.find(question, limit: k)
+        if settings.embeddingsEnabled {
+            do {
+                let semantic = SemanticIndex(index: index, threads: 1)
+                semantic.attach(try E5Embedder(libraryPath: settings.embedEnginePath, modelPath: settings.embedModelPath))
+                result = try await HybridSearch(semantic: semantic).find(question, limit: k)
+            } catch {
+                FileHandle.standardError.write(Data("semantic search unavailable, lexical only: \(error)\n".utf8))
+            }
+        }
         let hits = result.hits
         if terms {
             for group in Dictionary(grouping: result.terms, by: \.group).sorted(by: { $0.key < $1.key }) {

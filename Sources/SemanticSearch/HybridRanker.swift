@@ -19,7 +19,7 @@ public struct FusionParameters: Sendable, Equatable {
     public var lexicalSlope = 2.0
     /// Refused when coverageWeight × coverage + cosine of the best dense window < threshold.
     public var refusalCoverageWeight = 0.0
-    public var refusalThreshold = 0.0
+    public var refusalThreshold = 0.846
 
     public init() {}
 

@@ -71,6 +71,9 @@ public final class SemanticIndex: @unchecked Sendable {
         try refreshCounts(embedder.modelID)
     }
 
+    /// Searches with `embedder` and the vectors stored so far, embedding nothing (`manualbot ask`).
+    public func attach(_ embedder: any TextEmbedder) { install(embedder) }
+
     public func stop() {
         lock.withLock { stopped = true }
         wake.signal()
