@@ -11,9 +11,9 @@ import Retrieval
 
 public struct FusionParameters: Sendable, Equatable {
     /// RRF's k: a page at rank r adds weight / (k + r).
-    public var rankOffset = 5.0
+    public var rankOffset = 10.0
     /// Dense pages fused (lexical ones: every page the lexical candidates reach).
-    public var denseDepth = 20
+    public var denseDepth = 80
     /// Lexical weight = base + slope × coverage of the best lexical passage; dense weight 1.
     public var lexicalBase = 0.5
     public var lexicalSlope = 2.0
