@@ -93,6 +93,6 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         data.withUnsafeBytes { raw in
             _ = CCrypto.SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, &digest)
         }
-        return digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return digest.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }

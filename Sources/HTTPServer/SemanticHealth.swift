@@ -33,30 +33,20 @@ struct SemanticHealth: Encodable, Equatable {
 
     init(_ semantic: SemanticIndex?, offReason: String) {
         guard let semantic else {
-            self.init(enabled: false, model: nil, state: "off", ready: false, pending: 0, readyPassages: 0, pendingPassages: 0,
-                      reason: offReason)
+            (enabled, model, state, ready, pending, readyPassages, pendingPassages, reason) = (false, nil, "off", false, 0, 0, 0, offReason)
             return
         }
         let status = semantic.status
-        let state: String, reason: String?
+        enabled = true
+        model = status.model
+        ready = status.ready
+        pending = status.counts.pendingDocuments
+        readyPassages = status.counts.readyPassages
+        pendingPassages = status.counts.pendingPassages
         switch status.state {
         case .loading: (state, reason) = ("loading", nil)
         case .ready: (state, reason) = ("ready", nil)
         case .unavailable(let why): (state, reason) = ("unavailable", why)
         }
-        self.init(enabled: true, model: status.model, state: state, ready: status.ready, pending: status.counts.pendingDocuments,
-                  readyPassages: status.counts.readyPassages, pendingPassages: status.counts.pendingPassages, reason: reason)
-    }
-
-    init(enabled: Bool, model: String?, state: String, ready: Bool, pending: Int, readyPassages: Int, pendingPassages: Int,
-         reason: String?) {
-        self.enabled = enabled
-        self.model = model
-        self.state = state
-        self.ready = ready
-        self.pending = pending
-        self.readyPassages = readyPassages
-        self.pendingPassages = pendingPassages
-        self.reason = reason
     }
 }

@@ -109,8 +109,13 @@ public final class SemanticIndex: @unchecked Sendable {
 
     private func run(load: @Sendable () throws -> any TextEmbedder) {
         // Requests come first: the embedding thread (and the OpenMP workers it starts, which
-        // inherit it) runs at a lower priority. On Linux, PRIO_PROCESS with 0 means this thread.
-        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        // inherit it) runs under SCHED_IDLE, only on CPU time nothing else wants (nice 10 still
+        // let it delay health checks by several ms); nice 10 where that is refused. On Linux,
+        // 0 means this thread.
+        var parameters = sched_param(sched_priority: 0)
+        if sched_setscheduler(0, 5 /* SCHED_IDLE */, &parameters) != 0 {
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        }
         let embedder: any TextEmbedder
         do {
             embedder = try load()
