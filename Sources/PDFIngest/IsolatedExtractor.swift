@@ -15,13 +15,17 @@ public struct IsolatedExtractor: DocumentExtractor {
     public var executable: String
     public var timeout: Duration
     public var limits: ExtractWorker.Limits
+    /// What the workers do with pages that have no usable text layer.
+    public var ocr: OCROptions
     let slots: ConcurrencyLimiter
     let pool = ParseWorkerPool()
 
-    public init(executable: String, timeout: Duration = .seconds(120), limits: ExtractWorker.Limits = .init(), concurrency: Int = 2) {
+    public init(executable: String, timeout: Duration = .seconds(120), limits: ExtractWorker.Limits = .init(), concurrency: Int = 2,
+                ocr: OCROptions = OCROptions()) {
         self.executable = executable
         self.timeout = timeout
         self.limits = limits
+        self.ocr = ocr
         self.slots = ConcurrencyLimiter(limit: concurrency)
     }
 
@@ -54,7 +58,7 @@ public struct IsolatedExtractor: DocumentExtractor {
         }
         let worker: ParseWorker
         do {
-            worker = try ParseWorker(executable: executable, limits: limits)
+            worker = try ParseWorker(executable: executable, limits: limits, ocr: ocr, wallSeconds: Int(timeout.components.seconds))
         } catch {
             return .failure(ExtractionError(.crashed, "cannot start the parser process: \(error)"))
         }

@@ -32,7 +32,7 @@ final class ParseWorker: @unchecked Sendable {
 
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    init(executable: String, limits: ExtractWorker.Limits) throws {
+    init(executable: String, limits: ExtractWorker.Limits, ocr: OCROptions = .off, wallSeconds: Int? = nil) throws {
         _ = Self.ignoreBrokenPipes  // a request to a worker that just died must not kill us
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -40,7 +40,12 @@ final class ParseWorker: @unchecked Sendable {
             "extract", "--serve",
             "--max-memory-mb", String(limits.memoryBytes >> 20),
             "--max-cpu-seconds", String(limits.cpuSeconds),
-        ]
+        ] + ocr.workerArguments + (wallSeconds.map { ["--wall-seconds", String($0)] } ?? [])
+        // Tesseract's OpenMP loops would start several threads a page; a worker gets one core's
+        // worth (two workers share the machine), and libgomp reads this only at load time.
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMP_THREAD_LIMIT"] = "1"
+        process.environment = environment
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output

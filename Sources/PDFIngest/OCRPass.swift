@@ -1,0 +1,113 @@
+// The OCR step of parsing one PDF, inside the parse worker: every page whose text layer is
+// missing or unusable (TextQuality) is rendered and recognised, page by page, until the page cap
+// (OCR_MAX_PAGES) or the document's time budget is reached; the rest stay `needs_ocr` with the
+// reason. Pages with a text layer are never rendered, so text PDFs parse as fast as before.
+import CPoppler
+import Foundation
+
+/// One document's OCR settings and budget, as the worker hands them to PopplerExtractor.
+public struct OCRRun {
+    public var options: OCROptions
+    /// OCR starts no page after this, so the document finishes inside the worker's wall-clock and
+    /// CPU limits (what was OCR'd so far is kept; the worker is not killed).
+    public var deadline: ContinuousClock.Instant
+    /// The engine, created on the first page that needs it (most documents never do).
+    public var makeEngine: () throws(ExtractionError) -> any PageOCR
+
+    public init(options: OCROptions, deadline: ContinuousClock.Instant,
+                makeEngine: @escaping () throws(ExtractionError) -> any PageOCR) {
+        self.options = options
+        self.deadline = deadline
+        self.makeEngine = makeEngine
+    }
+
+    /// Tesseract, kept by the worker between documents.
+    public static func tesseract(_ options: OCROptions, budget: Duration) -> OCRRun {
+        OCRRun(options: options, deadline: .now + budget) { () throws(ExtractionError) -> any PageOCR in
+            try TesseractOCR.shared(languages: options.languages)
+        }
+    }
+}
+
+enum OCRPass {
+    /// OCRs `needing` (0-based page indexes, in order) of `document`, replacing their text in `pages`.
+    static func run(document: OpaquePointer, pages: inout [String], needing: [Int], run: OCRRun) -> [OCRPage] {
+        let options = run.options
+        var results: [OCRPage] = []
+        var engine: (any PageOCR)?
+        var engineError: String?
+        var attempted = 0
+        for index in needing {
+            let number = index + 1
+            guard options.enabled else {
+                results.append(OCRPage(page: number, status: .needsOCR, reason: "no readable text layer; OCR is off (OCR=off)"))
+                continue
+            }
+            guard attempted < options.maxPages else {
+                results.append(OCRPage(page: number, status: .needsOCR,
+                                       reason: "not OCR'd: past the \(options.maxPages)-page OCR cap for one document (OCR_MAX_PAGES)"))
+                continue
+            }
+            let remaining = run.deadline - .now
+            guard remaining > .seconds(1) else {
+                results.append(OCRPage(page: number, status: .needsOCR,
+                                       reason: "not OCR'd: the document's parse time (PARSE_TIMEOUT_SECONDS) was used up by earlier pages"))
+                continue
+            }
+            if engine == nil, engineError == nil {
+                do throws(ExtractionError) { engine = try run.makeEngine() } catch { engineError = error.reason }
+            }
+            guard let engine else {
+                results.append(OCRPage(page: number, status: .needsOCR, reason: engineError))
+                continue
+            }
+            attempted += 1
+            results.append(ocr(page: index, of: document, into: &pages, engine: engine, options: options, remaining: remaining))
+        }
+        return results
+    }
+
+    static func ocr(page index: Int, of document: OpaquePointer, into pages: inout [String], engine: any PageOCR,
+                    options: OCROptions, remaining: Duration) -> OCRPage {
+        let number = index + 1
+        let started = ContinuousClock.now
+        func seconds() -> Double {
+            let elapsed = (ContinuousClock.now - started).components
+            return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        }
+        guard let page = poppler_document_get_page(document, Int32(index)) else {
+            return OCRPage(page: number, status: .needsOCR, reason: "OCR: poppler could not open the page")
+        }
+        let rendered = PageRenderer.render(page, dpi: options.dpi, maxPixels: options.maxPixels)
+        g_object_unref(UnsafeMutableRawPointer(page))
+        let image: GrayImage, note: String?
+        switch rendered {
+        case .failure(let error):
+            return OCRPage(page: number, status: .needsOCR, reason: "OCR: \(error.reason)", seconds: seconds())
+        case .success(let output):
+            image = output.image
+            note = output.clampNote
+        }
+        if image.isBlank {
+            return OCRPage(page: number, status: .noText, reason: note ?? "the page is blank", seconds: seconds(), dpi: image.dpi)
+        }
+        let pageBudget = Duration.milliseconds(Int64(options.pageTimeoutSeconds * 1000))
+        let timeout = min(pageBudget, remaining - (ContinuousClock.now - started))
+        switch engine.recognise(image, timeout: timeout) {
+        case .text(let raw):
+            let text = PopplerExtractor.normalise(raw.trimmingCharacters(in: .whitespacesAndNewlines))
+            guard !TextQuality.needsOCR(text) else {
+                return OCRPage(page: number, status: .noText, reason: note ?? "OCR found no text on the page", seconds: seconds(), dpi: image.dpi)
+            }
+            pages[index] = text
+            return OCRPage(page: number, status: .ocr, reason: note, seconds: seconds(), dpi: image.dpi)
+        case .timedOut:
+            let which = timeout < pageBudget ? "the document's remaining parse time" : "OCR_PAGE_TIMEOUT_SECONDS=\(options.pageTimeoutSeconds)"
+            return OCRPage(page: number, status: .needsOCR,
+                           reason: "OCR stopped: the page took longer than \(which)" + (note.map { "; \($0)" } ?? ""),
+                           seconds: seconds(), dpi: image.dpi)
+        case .failed(let reason):
+            return OCRPage(page: number, status: .needsOCR, reason: "OCR failed: \(reason)", seconds: seconds(), dpi: image.dpi)
+        }
+    }
+}
