@@ -66,9 +66,10 @@ public enum ExtractWorker {
     public static func serve(limits: Limits, ocr: OCROptions = .off, wallSeconds: Int? = nil, idleSeconds: Int32 = 30) -> Int32 {
         applyLimits(limits, openCPUCeiling: true)
         let encoder = JSONEncoder()
+        defer { TesseractOCR.releaseShared() }
         while true {
             var poller = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, idleSeconds * 1000) > 0, let line = readLine(strippingNewline: true) else { return 0 }
+        guard poll(&poller, 1, idleSeconds * 1000) > 0, let line = readLine(strippingNewline: true) else { return 0 }
             guard let request = try? JSONDecoder().decode([String].self, from: Data(line.utf8)), request.count == 2 else { return 3 }
             #if os(Linux)
             var usage = rusage()
@@ -77,7 +78,12 @@ public enum ExtractWorker {
             var budget = rlimit(rlim_cur: rlim_t(used + limits.cpuSeconds), rlim_max: rlim_t.max)
             setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &budget)
             #endif
-            let outcome = extract(path: request[0], ocr: .tesseract(ocr, budget: ocrBudget(limits: limits, wallSeconds: wallSeconds)))
+            // "ocr" tells the parent that what follows is OCR: if this process dies now, the
+            // parent parses the file again without it (IsolatedExtractor).
+            let run = OCRRun.tesseract(ocr, budget: ocrBudget(limits: limits, wallSeconds: wallSeconds)) {
+                FileHandle.standardOutput.write(Data("ocr\n".utf8))
+            }
+            let outcome = extract(path: request[0], ocr: run)
             guard let json = try? encoder.encode(outcome), (try? json.write(to: URL(fileURLWithPath: request[1]))) != nil else { return 3 }
             FileHandle.standardOutput.write(Data("done\n".utf8))
             FreedMemory.returnToSystem()  // what the last document used, before the next one
@@ -95,6 +101,7 @@ public enum ExtractWorker {
     public static func runChild(path: String, limits: Limits, ocr: OCROptions = .off) -> Int32 {
         applyLimits(limits)
         let outcome = extract(path: path, ocr: .tesseract(ocr, budget: ocrBudget(limits: limits, wallSeconds: nil)))
+        TesseractOCR.releaseShared()
         let encoder = JSONEncoder()
         guard let json = try? encoder.encode(outcome) else { return 3 }
         FileHandle.standardOutput.write(json)

@@ -51,6 +51,10 @@ public struct IsolatedExtractor: DocumentExtractor {
         // failure may be its own past (memory left from an earlier file), not this file.
         if let worker = await pool.take() {
             let (outcome, reply) = await parse(path, output: output, in: worker)
+            if reply != .done, worker.reachedOCR, case .failure(let error) = outcome {
+                try? FileManager.default.removeItem(at: output)
+                return await parseWithoutOCR(path, output: output, after: error)
+            }
             switch reply {
             case .done, .died(.timedOut): return outcome
             case .died, .garbled: try? FileManager.default.removeItem(at: output)
@@ -62,7 +66,25 @@ public struct IsolatedExtractor: DocumentExtractor {
         } catch {
             return .failure(ExtractionError(.crashed, "cannot start the parser process: \(error)"))
         }
-        return await parse(path, output: output, in: worker).outcome
+        let (outcome, reply) = await parse(path, output: output, in: worker)
+        guard reply != .done, worker.reachedOCR, case .failure(let error) = outcome else { return outcome }
+        try? FileManager.default.removeItem(at: output)
+        return await parseWithoutOCR(path, output: output, after: error)
+    }
+
+    /// The worker died (memory, CPU, wall clock, crash) while OCRing: the file's text layer is
+    /// parsed again in a fresh worker with OCR off, so the document keeps what it has and its
+    /// scanned pages stay needs_ocr with the reason. That worker is not pooled (OCR is off in it).
+    func parseWithoutOCR(_ path: String, output: URL, after error: ExtractionError) async -> ExtractionOutcome {
+        guard let worker = try? ParseWorker(executable: executable, limits: limits, ocr: .off,
+                                            wallSeconds: Int(timeout.components.seconds)) else { return .failure(error) }
+        let reply = await worker.parse(input: path, output: output.path, timeout: timeout)
+        worker.stop()
+        guard case .document(var document) = outcome(of: reply, output: output) else { return .failure(error) }
+        for index in document.ocrPages.indices {
+            document.ocrPages[index].reason = "OCR stopped the parse (\(error.reason)); the text layer was parsed again without OCR"
+        }
+        return .document(document)
     }
 
     /// One file in one worker; the worker goes back to the pool only when it answered.

@@ -13,19 +13,22 @@ public struct OCRRun {
     public var deadline: ContinuousClock.Instant
     /// The engine, created on the first page that needs it (most documents never do).
     public var makeEngine: () throws(ExtractionError) -> any PageOCR
+    /// Called once before the first page is rendered (the worker tells its parent).
+    public var willStart: () -> Void
 
     public init(options: OCROptions, deadline: ContinuousClock.Instant,
-                makeEngine: @escaping () throws(ExtractionError) -> any PageOCR) {
+                makeEngine: @escaping () throws(ExtractionError) -> any PageOCR, willStart: @escaping () -> Void = {}) {
         self.options = options
         self.deadline = deadline
         self.makeEngine = makeEngine
+        self.willStart = willStart
     }
 
     /// Tesseract, kept by the worker between documents.
-    public static func tesseract(_ options: OCROptions, budget: Duration) -> OCRRun {
-        OCRRun(options: options, deadline: .now + budget) { () throws(ExtractionError) -> any PageOCR in
+    public static func tesseract(_ options: OCROptions, budget: Duration, willStart: @escaping () -> Void = {}) -> OCRRun {
+        OCRRun(options: options, deadline: .now + budget, makeEngine: { () throws(ExtractionError) -> any PageOCR in
             try TesseractOCR.shared(languages: options.languages)
-        }
+        }, willStart: willStart)
     }
 }
 
@@ -37,6 +40,7 @@ enum OCRPass {
         var engine: (any PageOCR)?
         var engineError: String?
         var attempted = 0
+        if options.enabled, options.maxPages > 0 { run.willStart() }
         for index in needing {
             let number = index + 1
             guard options.enabled else {

@@ -22,12 +22,21 @@ enum PageRenderer {
             return .failure(ExtractionError(.damaged, "the page has no size to render"))
         }
         let size = pixelSize(widthPoints: width, heightPoints: height, dpi: dpi, maxPixels: maxPixels)
+        let effectiveDPI = Int((size.scale * 72).rounded())
+        var note: String?
+        if size.clamped {
+            note = String(format: "page is %.0f×%.0f in: rendered at %d dpi instead of %d (page image capped at %d MP)",
+                          width / 72, height / 72, effectiveDPI, dpi, maxPixels / 1_000_000)
+        }
+        // Under the worker's address-space limit cairo fails to allocate rather than the process dying.
+        let noMemory = ExtractionError(.resourceLimit, "cannot allocate a \(size.width)×\(size.height) page image (PARSE_MEMORY_MB)"
+                                       + (note.map { "; \($0)" } ?? ""))
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(size.width), Int32(size.height)) else {
-            return .failure(ExtractionError(.resourceLimit, "cannot allocate the page image"))
+            return .failure(noMemory)
         }
         defer { cairo_surface_destroy(surface) }
         guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let context = cairo_create(surface) else {
-            return .failure(ExtractionError(.resourceLimit, "cannot allocate a \(size.width)×\(size.height) page image (memory limit)"))
+            return .failure(noMemory)
         }
         cairo_set_source_rgb(context, 1, 1, 1)
         cairo_paint(context)
@@ -40,12 +49,6 @@ enum PageRenderer {
         }
         let stride = Int(cairo_image_surface_get_stride(surface))
         let pixels = grayscale(data, width: size.width, height: size.height, stride: stride)
-        let effectiveDPI = Int((size.scale * 72).rounded())
-        var note: String?
-        if size.clamped {
-            note = String(format: "page is %.0f×%.0f in: rendered at %d dpi instead of %d (page image capped at %d MP)",
-                          width / 72, height / 72, effectiveDPI, dpi, maxPixels / 1_000_000)
-        }
         return .success(Rendered(image: GrayImage(width: size.width, height: size.height, pixels: pixels, dpi: effectiveDPI),
                                  clampNote: note))
     }

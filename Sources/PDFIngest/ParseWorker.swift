@@ -28,6 +28,9 @@ final class ParseWorker: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     /// Files parsed so far.
     var served = 0
+    /// The current file's parse reached OCR (the worker said `ocr` before rendering pages): if
+    /// the worker dies now, OCR is the likely cause and the text layer alone may still parse.
+    private(set) var reachedOCR = false
     var idleSince = ContinuousClock.now
 
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
@@ -75,8 +78,16 @@ final class ParseWorker: @unchecked Sendable {
             timedOut.set()
             kill(pid, SIGKILL)
         })
+        reachedOCR = false
         let answer = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-            DispatchQueue.global().async { continuation.resume(returning: self.readLine()) }
+            DispatchQueue.global().async {
+                var line = self.readLine()
+                while line == "ocr" {
+                    self.reachedOCR = true
+                    line = self.readLine()
+                }
+                continuation.resume(returning: line)
+            }
         }
         timedOut.cancelKiller()
         switch answer {

@@ -75,6 +75,9 @@ public final class TesseractOCR: PageOCR {
         return engine
     }
 
+    /// Ends the shared engine (before exit: Tesseract reports its language data as leaked otherwise).
+    public static func releaseShared() { cache.engine = nil }
+
     /// A parse worker handles one file at a time on one thread; the lock only keeps Swift's
     /// concurrency checking honest.
     private final class Cache: @unchecked Sendable {

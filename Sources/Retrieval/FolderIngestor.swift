@@ -200,7 +200,7 @@ extension ManualIndex {
             } else if document.hasNoText {
                 record.status = .needsOCR
                 record.reason = "no text layer: \(document.pageCount == 1 ? "the page is an image" : "all \(document.pageCount) pages are images") (scanned?)"
-                    + (ocr.attempted ? "; " + ocr.reason : "; OCR is needed")
+                    + (document.ocrPages.isEmpty ? "; OCR is needed" : "; " + ocr.reason)
             } else {
                 record.status = .done
                 record.reason = ocr.pages.isEmpty ? nil : ocr.reason

@@ -18,9 +18,6 @@ struct OCRSummary {
         pages = byPage.values.sorted { $0.page < $1.page }
     }
 
-    /// True when OCR rendered at least one page (as opposed to OCR off or no OCR at all).
-    var attempted: Bool { pages.contains { $0.dpi > 0 } }
-
     /// e.g. "OCR: 3 pages read (2, 5, 6); 1 without text (7); 997 still need OCR (8–1004: not OCR'd: past …)".
     var reason: String {
         var parts: [String] = []
