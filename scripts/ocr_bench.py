@@ -80,19 +80,11 @@ def finish(process: subprocess.Popen) -> dict:
     return outcome["document"]["_0"]
 
 
-def evaluate(binary: str, folder: Path, queries: Path) -> dict:
+def evaluate(binary: str, folder: Path, queries: Path) -> list:
     out = folder.parent / f"eval-{folder.name}.json"
     subprocess.run([binary, "eval", "--pdfs", str(folder), "--queries", str(queries), "--json", str(out)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, OMP_THREAD_LIMIT="1"))
     return json.loads(out.read_text())
-
-
-def standard(report: dict) -> dict:
-    """The service's own tokenizer's figures from an eval report."""
-    for mode in report.get("modes", []):
-        if mode.get("mode") == "standard" or mode.get("name") == "standard":
-            return mode
-    return report
 
 
 def main() -> int:
@@ -156,35 +148,22 @@ def main() -> int:
     if "eval" in figures:
         print("\nRetrieval on the %d questions about the manual (`manualbot eval`, standard tokenizer, pages):\n"
               % figures["eval_questions"])
-        print("| copy | summary |")
-        print("|---|---|")
+        print("| copy of the manual | page MRR@5 | page Hit@1 | page Hit@5 | file@5 | false refusals |")
+        print("|---|---:|---:|---:|---:|---:|")
         for label, report in figures["eval"].items():
-            print("| %s | %s |" % (label, json.dumps(summary(report), ensure_ascii=False)))
+            row = summary(report)
+            print("| %s | %.3f | %.3f | %.3f | %.3f | %.3f |" % (label, row["pageMRR"], row["pageHit1"], row["pageHitK"],
+                                                              row["fileK"], row["falseRefusals"]))
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0
 
 
-def summary(report: dict) -> dict:
-    """The few page-level numbers of the service's tokenizer from `manualbot eval --json`."""
-    wanted = ("mrr", "hit1", "hitk", "filek", "pageMRR", "pageHit1", "pageHitK", "falseRefusals")
-    found: dict = {}
-
-    def walk(value, path=""):
-        if isinstance(value, dict):
-            if value.get("mode") == "standard" or value.get("tokenizer") == "standard":
-                for key, item in value.items():
-                    if isinstance(item, (int, float)) and not isinstance(item, bool):
-                        found[key] = round(item, 3)
-                return
-            for key, item in value.items():
-                walk(item, f"{path}.{key}")
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, path)
-
-    walk(report)
-    return {k: v for k, v in found.items() if not wanted or any(w.lower() in k.lower() for w in wanted)} or found
+def summary(report: list) -> dict:
+    """Page-level figures of the service's own tokenizer from `manualbot eval --json`."""
+    standard = next(mode for mode in report if mode["mode"] == "standard")
+    overall = standard["overall"]
+    return {key: round(overall[key], 3) for key in ("pageMRR", "pageHit1", "pageHitK", "fileK", "falseRefusals")}
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ public struct GrayImage: Sendable {
 }
 
 public enum RecognitionResult: Sendable, Equatable {
-    case text(String)
+    /// The page's text and the engine's mean word confidence, 0–100.
+    case text(String, confidence: Int)
     /// The engine's deadline passed before it finished the page.
     case timedOut
     case failed(String)

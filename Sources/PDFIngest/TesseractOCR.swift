@@ -55,9 +55,9 @@ public final class TesseractOCR: PageOCR {
             if ContinuousClock.now - started >= timeout * 0.9 { return .timedOut }
             return .failed("Tesseract could not recognise the page (status \(status))")
         }
-        guard let text = TessBaseAPIGetUTF8Text(handle) else { return .text("") }
+        guard let text = TessBaseAPIGetUTF8Text(handle) else { return .text("", confidence: 0) }
         defer { TessDeleteText(text) }
-        return .text(Self.tidy(String(cString: text)))
+        return .text(Self.tidy(String(cString: text)), confidence: Int(TessBaseAPIMeanTextConf(handle)))
     }
 
     /// The kor model writes the obsolete Hangul letter araea (U+318D) for the middle dots and
