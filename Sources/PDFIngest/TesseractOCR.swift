@@ -8,8 +8,11 @@ public final class TesseractOCR: PageOCR {
     /// Debian's tesseract-ocr-* packages put the language files here; TESSDATA_PREFIX overrides.
     static let debianTessdata = "/usr/share/tesseract-ocr/5/tessdata"
 
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     public let languages: String
+    /// With several languages: an engine for the first alone, for TesseractWordRecheck.
+    private let primary: OpaquePointer?
+    private let primaryLanguage: String
 
     public init(languages: String) throws(ExtractionError) {
         guard let handle = TessBaseAPICreate() else { throw ExtractionError(.crashed, "OCR: cannot create the Tesseract engine") }
@@ -27,11 +30,28 @@ public final class TesseractOCR: PageOCR {
         TessBaseAPISetPageSegMode(handle, PSM_SINGLE_BLOCK)
         self.handle = handle
         self.languages = languages
+        primaryLanguage = languages.split(separator: "+").first.map(String.init) ?? languages
+        if languages.contains("+"), let second = TessBaseAPICreate() {
+            if TessBaseAPIInit2(second, dataPath, primaryLanguage, OEM_LSTM_ONLY) == 0 {
+                _ = TessBaseAPISetVariable(second, "debug_file", "/dev/null")
+                TessBaseAPISetPageSegMode(second, PSM_SINGLE_WORD)
+                primary = second
+            } else {
+                TessBaseAPIDelete(second)
+                primary = nil
+            }
+        } else {
+            primary = nil
+        }
     }
 
     deinit {
         TessBaseAPIEnd(handle)
         TessBaseAPIDelete(handle)
+        if let primary {
+            TessBaseAPIEnd(primary)
+            TessBaseAPIDelete(primary)
+        }
     }
 
     public func recognise(_ image: GrayImage, timeout: Duration) -> RecognitionResult {
@@ -55,9 +75,13 @@ public final class TesseractOCR: PageOCR {
             if ContinuousClock.now - started >= timeout * 0.9 { return .timedOut }
             return .failed("Tesseract could not recognise the page (status \(status))")
         }
+        let confidence = Int(TessBaseAPIMeanTextConf(handle))
+        if let primary, let text = textWithRecheck(by: primary, image: image, primaryLanguage: primaryLanguage) {
+            return .text(Self.tidy(text), confidence: confidence)
+        }
         guard let text = TessBaseAPIGetUTF8Text(handle) else { return .text("", confidence: 0) }
         defer { TessDeleteText(text) }
-        return .text(Self.tidy(String(cString: text)), confidence: Int(TessBaseAPIMeanTextConf(handle)))
+        return .text(Self.tidy(String(cString: text)), confidence: confidence)
     }
 
     /// The kor model writes the obsolete Hangul letter araea (U+318D) for the middle dots and
