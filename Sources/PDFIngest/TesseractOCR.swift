@@ -75,13 +75,12 @@ public final class TesseractOCR: PageOCR {
             if ContinuousClock.now - started >= timeout * 0.9 { return .timedOut }
             return .failed("Tesseract could not recognise the page (status \(status))")
         }
+        guard let raw = TessBaseAPIGetUTF8Text(handle) else { return .text("", confidence: 0) }
+        var text = String(cString: raw)
+        TessDeleteText(raw)
         let confidence = Int(TessBaseAPIMeanTextConf(handle))
-        if let primary, let text = textWithRecheck(by: primary, image: image, primaryLanguage: primaryLanguage) {
-            return .text(Self.tidy(text), confidence: confidence)
-        }
-        guard let text = TessBaseAPIGetUTF8Text(handle) else { return .text("", confidence: 0) }
-        defer { TessDeleteText(text) }
-        return .text(Self.tidy(String(cString: text)), confidence: confidence)
+        if let primary { text = textWithRecheck(text, by: primary, image: image, primaryLanguage: primaryLanguage) }
+        return .text(Self.tidy(text), confidence: confidence)
     }
 
     /// The kor model writes the obsolete Hangul letter araea (U+318D) for the middle dots and

@@ -8,24 +8,23 @@ import CTesseract
 import Foundation
 
 extension TesseractOCR {
-    /// The page's text rebuilt word by word from the last recognition, with suspicious
-    /// secondary-language words checked by `primary` (an engine for the first language alone,
-    /// given the same image). Lines end in "\n", blocks and paragraphs in "\n\n".
-    func textWithRecheck(by primary: OpaquePointer, image: GrayImage, primaryLanguage: String) -> String? {
-        guard let iterator = TessBaseAPIGetIterator(handle) else { return nil }
+    /// The page's text (`text`, Tesseract's own layout and spacing) with suspicious
+    /// secondary-language words replaced by what `primary` (an engine for the first language
+    /// alone) reads in their boxes. Words are found in `text` in reading order, so a replaced
+    /// word is the occurrence at that point, not an earlier one.
+    func textWithRecheck(_ text: String, by primary: OpaquePointer, image: GrayImage, primaryLanguage: String) -> String {
+        guard let iterator = TessBaseAPIGetIterator(handle) else { return text }
         defer { TessResultIteratorDelete(iterator) }
         let page = TessResultIteratorGetPageIterator(iterator)
-        var text = ""
+        var text = text
+        var cursor = text.startIndex
         var primed = false
         repeat {
             guard let raw = TessResultIteratorGetUTF8Text(iterator, RIL_WORD) else { continue }
-            var word = String(cString: raw)
+            let word = String(cString: raw)
             TessDeleteText(raw)
-            if !text.isEmpty {
-                if TessPageIteratorIsAtBeginningOf(page, RIL_PARA) != 0 { text += "\n\n" }
-                else if TessPageIteratorIsAtBeginningOf(page, RIL_TEXTLINE) != 0 { text += "\n" }
-                else { text += " " }
-            }
+            guard !word.isEmpty, let found = text.range(of: word, range: cursor..<text.endIndex) else { continue }
+            cursor = found.upperBound
             let language = TessResultIteratorWordRecognitionLanguage(iterator).map { String(cString: $0) } ?? primaryLanguage
             let confidence = TessResultIteratorConfidence(iterator, RIL_WORD)
             if language != primaryLanguage, Self.looksMisread(word, confidence: confidence) {
@@ -47,12 +46,13 @@ extension TesseractOCR {
                         TessDeleteText(second)
                         let secondConfidence = Float(TessBaseAPIMeanTextConf(primary))
                         if reading.unicodeScalars.contains(where: Self.isHangul), !reading.contains(" "), secondConfidence >= confidence {
-                            word = reading
+                            let offset = text.distance(from: text.startIndex, to: found.lowerBound) + reading.count
+                            text.replaceSubrange(found, with: reading)
+                            cursor = text.index(text.startIndex, offsetBy: offset)
                         }
                     }
                 }
             }
-            text += word
         } while TessResultIteratorNext(iterator, RIL_WORD) != 0
         if primed { TessBaseAPIClear(primary) }
         return text
