@@ -17,9 +17,17 @@ import Testing
         return try PopplerExtractor.extract(pdf: data).pages[number - 1]
     }
 
-    func extract(_ name: String, ocr: OCROptions = OCROptions(), memoryMB: Int = 1024) async throws -> ExtractedDocument {
-        let extractor = IsolatedExtractor(executable: Paths.manualbot, timeout: .seconds(90),
-                                          limits: .init(memoryBytes: memoryMB << 20, cpuSeconds: 90), ocr: ocr)
+    /// OCR options for tests: a generous page timeout, since the suite runs its tests in
+    /// parallel on two shared cores (a 5 s page took over 30 s under that load).
+    static var options: OCROptions {
+        var options = OCROptions()
+        options.pageTimeoutSeconds = 120
+        return options
+    }
+
+    func extract(_ name: String, ocr: OCROptions = OCRTests.options, memoryMB: Int = 1024) async throws -> ExtractedDocument {
+        let extractor = IsolatedExtractor(executable: Paths.manualbot, timeout: .seconds(180),
+                                          limits: .init(memoryBytes: memoryMB << 20, cpuSeconds: 180), ocr: ocr)
         let outcome = await extractor.extract(fileAt: Self.fixture(name))
         guard case .document(let document) = outcome else {
             Issue.record("\(name): \(outcome)")
@@ -39,7 +47,9 @@ import Testing
         let data = try TemporaryDirectory(), manuals = try TemporaryDirectory()
         try manuals.copy(URL(fileURLWithPath: Self.fixture("scan_clean_300dpi.pdf")))
         let index = try ManualIndex(path: data.url.appendingPathComponent("index.sqlite").path)
-        try await FolderIngestor(index: index, extractor: isolatedExtractor(timeout: .seconds(90))).sync(folder: manuals.path)
+        let extractor = IsolatedExtractor(executable: Paths.manualbot, timeout: .seconds(180),
+                                          limits: .init(cpuSeconds: 180), ocr: Self.options)
+        try await FolderIngestor(index: index, extractor: extractor).sync(folder: manuals.path)
         let record = try #require(try await index.documents().first)
         #expect(record.status == .done)
         #expect(record.ocrPageList.map(\.status) == [.ocr])
@@ -103,7 +113,7 @@ import Testing
     }
 
     @Test func pagesPastTheCapStayNeedsOCRWithTheReason() async throws {
-        var options = OCROptions()
+        var options = Self.options
         options.maxPages = 3
         let started = ContinuousClock.now
         let document = try await extract("scan_1000_pages.pdf", ocr: options)
@@ -141,10 +151,11 @@ import Testing
         } + [Paths.fixtures.appendingPathComponent("korean_pages.pdf")]
         let server = try await LiveServer(manualFiles: files) { settings in
             settings.parseMemoryMB = 768
-            settings.parseTimeoutSeconds = 60
+            settings.parseTimeoutSeconds = 180
+            settings.ocr = OCRTests.options
             settings.ocr.maxPages = 5
         }
-        for _ in 0..<1200 {
+        for _ in 0..<3600 {
             let status = await server.service.ingestStatus()
             if !status.running, status.lastFinishedAt != nil { break }
             try await Task.sleep(for: .milliseconds(50))
