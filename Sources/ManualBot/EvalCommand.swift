@@ -78,7 +78,8 @@ struct Eval: AsyncParsableCommand {
         }
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("manualbot-eval-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: workspace) }
-        let extractor = IsolatedExtractor(executable: IsolatedExtractor.currentExecutable)
+        // OCR and its limits as the server would have them (OCR=off to compare with text-only runs).
+        let extractor = IsolatedExtractor(executable: IsolatedExtractor.currentExecutable, ocr: try loadSettings().ocr)
 
         var results: [ModeResult] = []
         for mode in selected {
