@@ -62,21 +62,27 @@ enum OCRPass {
                                        reason: "not OCR'd: the document's parse time (PARSE_TIMEOUT_SECONDS) was used up by earlier pages"))
                 continue
             }
-            if engine == nil, engineError == nil {
-                do throws(ExtractionError) { engine = try run.makeEngine() } catch { engineError = error.reason }
-            }
-            guard let engine else {
+            if let engineError {
                 results.append(OCRPage(page: number, status: .needsOCR, reason: engineError))
                 continue
             }
             attempted += 1
-            results.append(ocr(page: index, of: document, into: &pages, engine: engine, options: options, remaining: remaining))
+            // The engine (Tesseract loads its models, ~0.3 s) only once a page has something
+            // to read: blank pages of text PDFs never pay for it.
+            let engineForPage = { () -> (any PageOCR)? in
+                if engine == nil, engineError == nil {
+                    do throws(ExtractionError) { engine = try run.makeEngine() } catch { engineError = error.reason }
+                }
+                return engine
+            }
+            results.append(ocr(page: index, of: document, into: &pages, engine: engineForPage, engineError: { engineError },
+                               options: options, remaining: remaining))
         }
         return results
     }
 
-    static func ocr(page index: Int, of document: OpaquePointer, into pages: inout [String], engine: any PageOCR,
-                    options: OCROptions, remaining: Duration) -> OCRPage {
+    static func ocr(page index: Int, of document: OpaquePointer, into pages: inout [String], engine makeEngine: () -> (any PageOCR)?,
+                    engineError: () -> String?, options: OCROptions, remaining: Duration) -> OCRPage {
         let number = index + 1
         let started = ContinuousClock.now
         func seconds() -> Double {
@@ -106,6 +112,9 @@ enum OCRPass {
         }
         if image.isBlank {
             return OCRPage(page: number, status: .noText, reason: note ?? "the page is blank", seconds: seconds(), dpi: image.dpi)
+        }
+        guard let engine = makeEngine() else {
+            return OCRPage(page: number, status: .needsOCR, reason: engineError() ?? "OCR engine unavailable", seconds: seconds())
         }
         let pageBudget = Duration.milliseconds(Int64(options.pageTimeoutSeconds * 1000))
         let timeout = min(pageBudget, remaining - (ContinuousClock.now - started))
