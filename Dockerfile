@@ -22,7 +22,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpoppler-glib-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config binutils \
+        libpoppler-glib-dev libcairo2-dev libtesseract-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config binutils \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies in their own layer: fetched again only when Package.swift changes.

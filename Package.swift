@@ -25,7 +25,13 @@ let package = Package(
         .systemLibrary(
             name: "CPoppler",
             pkgConfig: "poppler-glib",
-            providers: [.apt(["libpoppler-glib-dev"])]
+            providers: [.apt(["libpoppler-glib-dev", "libcairo2-dev"])]
+        ),
+        // Tesseract's C API: per-page OCR of scanned pages, inside the parse worker.
+        .systemLibrary(
+            name: "CTesseract",
+            pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev"])]
         ),
         // OpenSSL's libcrypto (SHA-256, HMAC), instead of compiling another copy of BoringSSL.
         .systemLibrary(
@@ -35,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "PDFIngest",
-            dependencies: ["CPoppler", "CCrypto"]
+            dependencies: ["CPoppler", "CTesseract", "CCrypto"]
         ),
         // Hand-written S3 client: SigV4 over FoundationNetworking's URLSession, SHA-256/HMAC from
         // libcrypto; no AsyncHTTPClient or swift-crypto to compile.

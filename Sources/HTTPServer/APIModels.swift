@@ -1,5 +1,6 @@
 // Request and response bodies of the HTTP API (names as in the contract).
 import Foundation
+import PDFIngest
 import NIOCore
 import Retrieval
 
@@ -67,7 +68,8 @@ struct DocumentSummary: Encodable {
     var title: String?
     var pages: Int
     var chunks: Int
-    var ocrPages: Int
+    /// Each page that had no usable text layer: OCR'd (`ocr`), `no_text`, or still `needs_ocr` with the reason.
+    var ocrPages: [OCRPage]
     var status: String
     var reason: String?
     var sha256: String

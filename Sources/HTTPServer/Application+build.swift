@@ -17,7 +17,8 @@ public func makeService(settings: Settings) throws -> ManualService {
         executable: settings.extractorExecutable ?? IsolatedExtractor.currentExecutable,
         timeout: .seconds(settings.parseTimeoutSeconds),
         limits: .init(memoryBytes: settings.parseMemoryMB << 20, cpuSeconds: settings.parseTimeoutSeconds),
-        concurrency: settings.parseWorkers)
+        concurrency: settings.parseWorkers,
+        ocr: settings.ocr)
     let logger = Logger(label: "manualbot")
     let model = settings.openAIKey.map {
         OpenAICompatibleModel(baseURL: settings.openAIBaseURL, apiKey: $0, model: settings.openAIModel,

@@ -81,7 +81,7 @@ public func buildRouter(service: ManualService, settings: Settings) -> Router<Ba
     router.get("/api/v1/docs") { _, _ in
         let documents = try await service.index.documents().map { record in
             DocumentSummary(id: record.id ?? 0, file: record.fileName, source: record.source, title: record.title,
-                            pages: record.pages, chunks: record.chunks, ocrPages: record.ocrPages, status: record.status.rawValue,
+                            pages: record.pages, chunks: record.chunks, ocrPages: record.ocrPageList, status: record.status.rawValue,
                             reason: record.reason, sha256: record.sha256, indexedAt: record.indexedAt,
                             s3Key: record.s3Key, etag: record.etag)
         }

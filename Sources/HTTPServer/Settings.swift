@@ -2,6 +2,7 @@
 import Embeddings
 import Foundation
 import Logging
+import PDFIngest
 import S3
 
 public struct Settings: Sendable {
@@ -19,6 +20,9 @@ public struct Settings: Sendable {
     public var parseTimeoutSeconds = 120
     public var parseMemoryMB = 1024
     public var parseWorkers = 2
+    /// OCR of pages without a usable text layer, in the parse workers (OCR, OCR_DPI, OCR_LANGUAGES,
+    /// OCR_PAGE_TIMEOUT_SECONDS, OCR_MAX_PAGES).
+    public var ocr = OCROptions()
     /// The `manualbot` binary that runs `extract` children; the running binary by default.
     public var extractorExecutable: String? = nil
     /// Required by `serve`; every endpoint but `OPTIONS`, `GET /` and health needs it.
@@ -97,6 +101,24 @@ public struct Settings: Sendable {
         if let value = try integer("PARSE_TIMEOUT_SECONDS", 1...3600) { settings.parseTimeoutSeconds = value }
         if let value = try integer("PARSE_MEMORY_MB", 64...65536) { settings.parseMemoryMB = value }
         if let value = try integer("PARSE_WORKERS", 1...64) { settings.parseWorkers = value }
+        if let raw = environment["OCR"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": settings.ocr.enabled = true
+            case "0", "false", "no", "off": settings.ocr.enabled = false
+            default: throw SettingsError(message: "OCR must be on or off, got \"\(raw)\"")
+            }
+        }
+        if let value = try integer("OCR_DPI", 72...600) { settings.ocr.dpi = value }
+        if let raw = environment["OCR_LANGUAGES"], !raw.isEmpty {
+            // Tesseract language codes joined by '+', e.g. kor+eng; nothing else reaches its loader.
+            let codes = raw.split(separator: "+", omittingEmptySubsequences: false)
+            guard codes.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } }) else {
+                throw SettingsError(message: "OCR_LANGUAGES must be Tesseract language codes joined by '+', e.g. kor+eng, got \"\(raw)\"")
+            }
+            settings.ocr.languages = raw
+        }
+        if let value = try integer("OCR_PAGE_TIMEOUT_SECONDS", 1...3600) { settings.ocr.pageTimeoutSeconds = Double(value) }
+        if let value = try integer("OCR_MAX_PAGES", 0...100_000) { settings.ocr.maxPages = value }
         if let bucket = environment["S3_BUCKET"], !bucket.isEmpty {
             guard bucket.count >= 3, bucket.count <= 63, bucket.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }),
                   bucket.unicodeScalars.allSatisfy(\.isASCII) else {

@@ -140,7 +140,8 @@ struct Eval: AsyncParsableCommand {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("manualbot-eval-\(UUID().uuidString)")
         let workspace = data.map { URL(fileURLWithPath: $0) } ?? temporary
         defer { try? FileManager.default.removeItem(at: temporary) }
-        let extractor = IsolatedExtractor(executable: IsolatedExtractor.currentExecutable)
+        // OCR and its limits as the server would have them (OCR=off to compare with text-only runs).
+        let extractor = IsolatedExtractor(executable: IsolatedExtractor.currentExecutable, ocr: try loadSettings().ocr)
 
         var indexes: [KoreanTokenizer.Mode: (ManualIndex, IngestReport)] = [:]
         func index(for tokenizer: KoreanTokenizer.Mode) async throws -> (ManualIndex, IngestReport) {

@@ -147,11 +147,35 @@ struct Extract: ParsableCommand {
     @Option(help: "CPU-time limit for this process, in seconds.")
     var maxCpuSeconds = 120
 
+    @Option(help: "The parent's wall-clock timeout for one file, in seconds (OCR stops starting pages before it).")
+    var wallSeconds: Int?
+
+    @Option(help: "OCR pages without a usable text layer: on or off.")
+    var ocr = "on"
+
+    @Option(help: "OCR rendering resolution.")
+    var ocrDpi = 300
+
+    @Option(help: "Tesseract languages.")
+    var ocrLanguages = "kor+eng"
+
+    @Option(help: "Longest OCR of one page, in seconds.")
+    var ocrPageTimeout = 30.0
+
+    @Option(help: "Most pages OCR'd in one document.")
+    var ocrMaxPages = 100
+
+    @Option(help: "Largest page image for OCR, in pixels.")
+    var ocrMaxPixels = 40_000_000
+
     func run() throws {
         let limits = ExtractWorker.Limits(memoryBytes: maxMemoryMb << 20, cpuSeconds: maxCpuSeconds)
-        if serve { throw ExitCode(ExtractWorker.serve(limits: limits)) }
+        guard ocr == "on" || ocr == "off" else { throw ValidationError("--ocr must be on or off") }
+        let options = OCROptions(enabled: ocr == "on", dpi: ocrDpi, languages: ocrLanguages, pageTimeoutSeconds: ocrPageTimeout,
+                                 maxPages: ocrMaxPages, maxPixels: ocrMaxPixels)
+        if serve { throw ExitCode(ExtractWorker.serve(limits: limits, ocr: options, wallSeconds: wallSeconds)) }
         guard let file else { throw ValidationError("name the file to parse, or use --serve") }
-        let status = ExtractWorker.runChild(path: file, limits: limits)
+        let status = ExtractWorker.runChild(path: file, limits: limits, ocr: options)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -21,17 +21,17 @@ public enum ExtractWorker {
     }
 
     /// Parses `path` in this process. Used by the child process and by tests.
-    public static func extract(path: String) -> ExtractionOutcome {
+    public static func extract(path: String, ocr: OCRRun? = nil) -> ExtractionOutcome {
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(ExtractionError(.unreadable, "cannot read file"))
         }
-        return extract(data: data, kind: ManualKind(fileName: path) ?? .pdf)
+        return extract(data: data, kind: ManualKind(fileName: path) ?? .pdf, ocr: ocr)
     }
 
-    public static func extract(data: Data, kind: ManualKind) -> ExtractionOutcome {
+    public static func extract(data: Data, kind: ManualKind, ocr: OCRRun? = nil) -> ExtractionOutcome {
         do {
             let document = switch kind {
-            case .pdf: try PopplerExtractor.extract(pdf: data)
+            case .pdf: try PopplerExtractor.extract(pdf: data, ocr: ocr)
             case .txt: try TextManual.extract(text: data)
             }
             return .document(document)
@@ -60,12 +60,16 @@ public enum ExtractWorker {
     /// the output path and answers `done` on stdout. Every file gets the full CPU-time budget
     /// (the soft limit moves up before each one); the address-space limit holds for the process.
     /// Exits when stdin closes or after `idleSeconds` without a request.
-    public static func serve(limits: Limits, idleSeconds: Int32 = 30) -> Int32 {
+    /// OCR (`ocr`) stops starting pages once the file's budget — the smaller of the CPU limit and
+    /// the parent's wall-clock timeout (`wallSeconds`), less a margin — is used up, so a long scan
+    /// ends with the pages done so far instead of a killed worker.
+    public static func serve(limits: Limits, ocr: OCROptions = .off, wallSeconds: Int? = nil, idleSeconds: Int32 = 30) -> Int32 {
         applyLimits(limits, openCPUCeiling: true)
         let encoder = JSONEncoder()
+        defer { TesseractOCR.releaseShared() }
         while true {
             var poller = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, idleSeconds * 1000) > 0, let line = readLine(strippingNewline: true) else { return 0 }
+        guard poll(&poller, 1, idleSeconds * 1000) > 0, let line = readLine(strippingNewline: true) else { return 0 }
             guard let request = try? JSONDecoder().decode([String].self, from: Data(line.utf8)), request.count == 2 else { return 3 }
             #if os(Linux)
             var usage = rusage()
@@ -74,17 +78,30 @@ public enum ExtractWorker {
             var budget = rlimit(rlim_cur: rlim_t(used + limits.cpuSeconds), rlim_max: rlim_t.max)
             setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &budget)
             #endif
-            let outcome = extract(path: request[0])
+            // "ocr" tells the parent that what follows is OCR: if this process dies now, the
+            // parent parses the file again without it (IsolatedExtractor).
+            let run = OCRRun.tesseract(ocr, budget: ocrBudget(limits: limits, wallSeconds: wallSeconds)) {
+                FileHandle.standardOutput.write(Data("ocr\n".utf8))
+            }
+            let outcome = extract(path: request[0], ocr: run)
             guard let json = try? encoder.encode(outcome), (try? json.write(to: URL(fileURLWithPath: request[1]))) != nil else { return 3 }
             FileHandle.standardOutput.write(Data("done\n".utf8))
             FreedMemory.returnToSystem()  // what the last document used, before the next one
         }
     }
 
+    /// How long OCR may run in one file: 90% of the smaller budget, less 2 s for the rest of the
+    /// parse and writing the result.
+    static func ocrBudget(limits: Limits, wallSeconds: Int?) -> Duration {
+        let budget = Double(min(limits.cpuSeconds, wallSeconds ?? limits.cpuSeconds))
+        return .milliseconds(Int64(max(0, budget * 0.9 - 2) * 1000))
+    }
+
     /// Runs the child's whole job: limits, parse, JSON to stdout.
-    public static func runChild(path: String, limits: Limits) -> Int32 {
+    public static func runChild(path: String, limits: Limits, ocr: OCROptions = .off) -> Int32 {
         applyLimits(limits)
-        let outcome = extract(path: path)
+        let outcome = extract(path: path, ocr: .tesseract(ocr, budget: ocrBudget(limits: limits, wallSeconds: nil)))
+        TesseractOCR.releaseShared()
         let encoder = JSONEncoder()
         guard let json = try? encoder.encode(outcome) else { return 3 }
         FileHandle.standardOutput.write(json)

@@ -6,14 +6,31 @@ public struct ExtractedDocument: Codable, Sendable, Equatable {
     public var pages: [String]
     public var title: String?
     public var metadata: [String: String]
-    /// 1-based numbers of pages whose text layer is missing or unreadable (scans, broken fonts).
+    /// 1-based numbers of pages whose text layer is missing or unreadable (scans, broken fonts),
+    /// after OCR: pages OCR read are not in it.
     public var pagesNeedingOCR: [Int]
+    /// Every page OCR was needed for, in page order: what OCR did with it.
+    public var ocrPages: [OCRPage]
 
-    public init(pages: [String], title: String? = nil, metadata: [String: String] = [:], pagesNeedingOCR: [Int]? = nil) {
+    public init(pages: [String], title: String? = nil, metadata: [String: String] = [:], pagesNeedingOCR: [Int]? = nil,
+                ocrPages: [OCRPage] = []) {
         self.pages = pages
         self.title = title
         self.metadata = metadata
         self.pagesNeedingOCR = pagesNeedingOCR ?? pages.indices.filter { TextQuality.needsOCR(pages[$0]) }.map { $0 + 1 }
+        self.ocrPages = ocrPages
+    }
+
+    enum CodingKeys: String, CodingKey { case pages, title, metadata, pagesNeedingOCR, ocrPages }
+
+    /// `ocrPages` may be missing: a worker older than OCR (or a test's fake one) does not send it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pages = try container.decode([String].self, forKey: .pages)
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+        metadata = try container.decodeIfPresent([String: String].self, forKey: .metadata) ?? [:]
+        pagesNeedingOCR = try container.decode([Int].self, forKey: .pagesNeedingOCR)
+        ocrPages = try container.decodeIfPresent([OCRPage].self, forKey: .ocrPages) ?? []
     }
 
     public var pageCount: Int { pages.count }

@@ -15,13 +15,17 @@ public struct IsolatedExtractor: DocumentExtractor {
     public var executable: String
     public var timeout: Duration
     public var limits: ExtractWorker.Limits
+    /// What the workers do with pages that have no usable text layer.
+    public var ocr: OCROptions
     let slots: ConcurrencyLimiter
     let pool = ParseWorkerPool()
 
-    public init(executable: String, timeout: Duration = .seconds(120), limits: ExtractWorker.Limits = .init(), concurrency: Int = 2) {
+    public init(executable: String, timeout: Duration = .seconds(120), limits: ExtractWorker.Limits = .init(), concurrency: Int = 2,
+                ocr: OCROptions = OCROptions()) {
         self.executable = executable
         self.timeout = timeout
         self.limits = limits
+        self.ocr = ocr
         self.slots = ConcurrencyLimiter(limit: concurrency)
     }
 
@@ -47,6 +51,10 @@ public struct IsolatedExtractor: DocumentExtractor {
         // failure may be its own past (memory left from an earlier file), not this file.
         if let worker = await pool.take() {
             let (outcome, reply) = await parse(path, output: output, in: worker)
+            if reply != .done, worker.reachedOCR, case .failure(let error) = outcome {
+                try? FileManager.default.removeItem(at: output)
+                return await parseWithoutOCR(path, output: output, after: error)
+            }
             switch reply {
             case .done, .died(.timedOut): return outcome
             case .died, .garbled: try? FileManager.default.removeItem(at: output)
@@ -54,11 +62,29 @@ public struct IsolatedExtractor: DocumentExtractor {
         }
         let worker: ParseWorker
         do {
-            worker = try ParseWorker(executable: executable, limits: limits)
+            worker = try ParseWorker(executable: executable, limits: limits, ocr: ocr, wallSeconds: Int(timeout.components.seconds))
         } catch {
             return .failure(ExtractionError(.crashed, "cannot start the parser process: \(error)"))
         }
-        return await parse(path, output: output, in: worker).outcome
+        let (outcome, reply) = await parse(path, output: output, in: worker)
+        guard reply != .done, worker.reachedOCR, case .failure(let error) = outcome else { return outcome }
+        try? FileManager.default.removeItem(at: output)
+        return await parseWithoutOCR(path, output: output, after: error)
+    }
+
+    /// The worker died (memory, CPU, wall clock, crash) while OCRing: the file's text layer is
+    /// parsed again in a fresh worker with OCR off, so the document keeps what it has and its
+    /// scanned pages stay needs_ocr with the reason. That worker is not pooled (OCR is off in it).
+    func parseWithoutOCR(_ path: String, output: URL, after error: ExtractionError) async -> ExtractionOutcome {
+        guard let worker = try? ParseWorker(executable: executable, limits: limits, ocr: .off,
+                                            wallSeconds: Int(timeout.components.seconds)) else { return .failure(error) }
+        let reply = await worker.parse(input: path, output: output.path, timeout: timeout)
+        worker.stop()
+        guard case .document(var document) = outcome(of: reply, output: output) else { return .failure(error) }
+        for index in document.ocrPages.indices {
+            document.ocrPages[index].reason = "OCR stopped the parse (\(error.reason)); the text layer was parsed again without OCR"
+        }
+        return .document(document)
     }
 
     /// One file in one worker; the worker goes back to the pool only when it answered.

@@ -28,11 +28,14 @@ final class ParseWorker: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     /// Files parsed so far.
     var served = 0
+    /// The current file's parse reached OCR (the worker said `ocr` before rendering pages): if
+    /// the worker dies now, OCR is the likely cause and the text layer alone may still parse.
+    private(set) var reachedOCR = false
     var idleSince = ContinuousClock.now
 
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    init(executable: String, limits: ExtractWorker.Limits) throws {
+    init(executable: String, limits: ExtractWorker.Limits, ocr: OCROptions = .off, wallSeconds: Int? = nil) throws {
         _ = Self.ignoreBrokenPipes  // a request to a worker that just died must not kill us
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -40,7 +43,12 @@ final class ParseWorker: @unchecked Sendable {
             "extract", "--serve",
             "--max-memory-mb", String(limits.memoryBytes >> 20),
             "--max-cpu-seconds", String(limits.cpuSeconds),
-        ]
+        ] + ocr.workerArguments + (wallSeconds.map { ["--wall-seconds", String($0)] } ?? [])
+        // Tesseract's OpenMP loops would start several threads a page; a worker gets one core's
+        // worth (two workers share the machine), and libgomp reads this only at load time.
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMP_THREAD_LIMIT"] = "1"
+        process.environment = environment
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -70,8 +78,16 @@ final class ParseWorker: @unchecked Sendable {
             timedOut.set()
             kill(pid, SIGKILL)
         })
+        reachedOCR = false
         let answer = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-            DispatchQueue.global().async { continuation.resume(returning: self.readLine()) }
+            DispatchQueue.global().async {
+                var line = self.readLine()
+                while line == "ocr" {
+                    self.reachedOCR = true
+                    line = self.readLine()
+                }
+                continuation.resume(returning: line)
+            }
         }
         timedOut.cancelKiller()
         switch answer {

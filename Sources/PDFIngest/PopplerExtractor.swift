@@ -5,7 +5,8 @@ import Foundation
 
 public enum PopplerExtractor {
     /// Parses PDF bytes into per-page text. Throws `ExtractionError` with a user-facing reason.
-    public static func extract(pdf data: Data) throws(ExtractionError) -> ExtractedDocument {
+    /// With `ocr`, pages without a usable text layer are rendered and OCR'd (OCRPass).
+    public static func extract(pdf data: Data, ocr: OCRRun? = nil) throws(ExtractionError) -> ExtractedDocument {
         guard !data.isEmpty else { throw .empty }
         guard looksLikePDF(data) else { throw .notPDF }
 
@@ -29,6 +30,14 @@ public enum PopplerExtractor {
             g_object_unref(UnsafeMutableRawPointer(page))
         }
 
+        var ocrPages: [OCRPage] = []
+        if let ocr {
+            let needing = pages.indices.filter { TextQuality.needsOCR(pages[$0]) }
+            if !needing.isEmpty {
+                ocrPages = OCRPass.run(document: document, pages: &pages, needing: needing, run: ocr)
+            }
+        }
+
         var metadata: [String: String] = [:]
         let title = takeString(poppler_document_get_title(document)).trimmingCharacters(in: .whitespacesAndNewlines)
         for (key, value) in [
@@ -39,7 +48,7 @@ public enum PopplerExtractor {
         ] where !value.isEmpty {
             metadata[key] = normalise(value)
         }
-        return ExtractedDocument(pages: pages, title: title.isEmpty ? nil : normalise(title), metadata: metadata)
+        return ExtractedDocument(pages: pages, title: title.isEmpty ? nil : normalise(title), metadata: metadata, ocrPages: ocrPages)
     }
 
     /// PDF readers accept the header anywhere in the first kilobyte; so do we.

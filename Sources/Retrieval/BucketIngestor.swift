@@ -86,7 +86,7 @@ public struct BucketIngestor: Sendable {
         let fileName = (key as NSString).lastPathComponent.precomposedStringWithCanonicalMapping
         let modified = object.lastModified?.timeIntervalSince1970 ?? 0
         // A failed object is tried again every round, changed or not.
-        if let previous, previous.etag == object.etag, previous.status != .failed {
+        if let previous, previous.etag == object.etag, previous.status != .failed, !previous.awaitsOCR {
             return ObjectResult(key: key, change: .unchanged)
         }
         let change: IngestReport.Change = previous == nil ? .added : .updated
@@ -114,7 +114,7 @@ public struct BucketIngestor: Sendable {
         }
 
         let sha = SHA256.hex(data)
-        if let previous, previous.sha256 == sha, previous.status != .failed {
+        if let previous, previous.sha256 == sha, previous.status != .failed, !previous.awaitsOCR {
             // Re-uploaded with the same bytes: remember the ETag, keep the parse.
             try await index.updateObjectStamp(source: sourceID, etag: object.etag, modifiedAt: modified)
             return ObjectResult(key: key, change: .unchanged)

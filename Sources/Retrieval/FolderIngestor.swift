@@ -117,12 +117,12 @@ public struct FolderIngestor: Sendable {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        if let previous, previous.size == size, previous.modifiedAt == modified {
+        if let previous, !previous.awaitsOCR, previous.size == size, previous.modifiedAt == modified {
             return FileResult(fileName: fileName, change: .unchanged, pages: 0)
         }
         let data = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
         let sha = SHA256.hex(data)
-        if var previous, previous.sha256 == sha {
+        if var previous, !previous.awaitsOCR, previous.sha256 == sha {
             // Touched but not changed: remember the new mtime, keep the parse.
             previous.size = size
             previous.modifiedAt = modified
@@ -192,16 +192,18 @@ extension ManualIndex {
             record.title = document.title
             record.pages = document.pageCount
             record.ocrPages = document.pagesNeedingOCR.count
+            let ocr = OCRSummary(document: document)
+            record.ocrPageList = ocr.pages
+            ocr.count()
             if document.pageCount == 0 {
                 record.reason = "the PDF has no pages"
             } else if document.hasNoText {
                 record.status = .needsOCR
-                record.reason = "no text layer: \(document.pageCount == 1 ? "the page is an image" : "all \(document.pageCount) pages are images") (scanned?); OCR is needed"
+                record.reason = "no text layer: \(document.pageCount == 1 ? "the page is an image" : "all \(document.pageCount) pages are images") (scanned?)"
+                    + (document.ocrPages.isEmpty ? "; OCR is needed" : "; " + ocr.reason)
             } else {
                 record.status = .done
-                if !document.pagesNeedingOCR.isEmpty {
-                    record.reason = "\(document.pagesNeedingOCR.count) of \(document.pageCount) pages have no readable text (needs OCR): \(document.pagesNeedingOCR.prefix(20).map(String.init).joined(separator: ", "))"
-                }
+                record.reason = ocr.pages.isEmpty ? nil : ocr.reason
             }
             let readable = Set(1...max(1, document.pageCount)).subtracting(document.pagesNeedingOCR)
             let chunks = chunker.chunks(of: document).filter { readable.contains($0.page) }

@@ -22,6 +22,7 @@ public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var title: String?
     public var pages: Int
     public var chunks: Int
+    /// Pages still without readable text (after OCR).
     public var ocrPages: Int
     public var status: Status
     public var reason: String?
@@ -29,11 +30,23 @@ public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     /// For a manual from S3: its key and the ETag it was indexed at (migration "v2-s3").
     public var s3Key: String? = nil
     public var etag: String? = nil
+    /// What OCR did per page that needed it: `[OCRPage]` as JSON (migration "v3-ocr").
+    public var ocrDetail: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, fileName = "file_name", source, size, modifiedAt = "modified_at", sha256, title, pages, chunks
         case ocrPages = "ocr_pages", status, reason, indexedAt = "indexed_at"
-        case s3Key = "s3_key", etag
+        case s3Key = "s3_key", etag, ocrDetail = "ocr_detail"
+    }
+
+    /// Indexed before OCR existed with pages that needed it: parsed again once, even unchanged,
+    /// so that scans already in an index get their text.
+    public var awaitsOCR: Bool { ocrPages > 0 && ocrDetail == nil }
+
+    /// The pages OCR was needed for and what became of each (empty for documents indexed before OCR).
+    public var ocrPageList: [OCRPage] {
+        get { ocrDetail.flatMap { try? JSONDecoder().decode([OCRPage].self, from: Data($0.utf8)) } ?? [] }
+        set { ocrDetail = newValue.isEmpty ? nil : (try? JSONEncoder().encode(newValue)).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -137,6 +150,10 @@ public final class ManualIndex: Sendable {
                 ALTER TABLE documents ADD COLUMN s3_key TEXT;
                 ALTER TABLE documents ADD COLUMN etag TEXT;
                 """)
+        }
+        migrator.registerMigration("v3-ocr") { db in
+            // Per-page OCR outcomes of the document (JSON), for /api/v1/docs `ocr_pages`.
+            try db.execute(sql: "ALTER TABLE documents ADD COLUMN ocr_detail TEXT")
         }
         migrator.registerMigration("v3-vectors") { db in
             // Semantic search embeds each chunk as shorter windows (embed_passages; shorter

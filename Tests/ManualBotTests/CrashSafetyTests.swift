@@ -36,12 +36,14 @@ import Testing
     @Test(arguments: [0.15, 0.6, 1.2])
     func killDuringLargeIngest(after seconds: Double) async throws {
         let data = try TemporaryDirectory()
-        let first = try ServeProcess(manualsDirectory: Self.largeCorpus.path, dataDirectory: data.path)
+        // OCR off: this is about the index surviving kills, and OCR of the corpus's 170 pages
+        // without a text layer would take ~7 minutes of the two cores per ingest.
+        let first = try ServeProcess(manualsDirectory: Self.largeCorpus.path, dataDirectory: data.path, environment: ["OCR": "off"])
         try await first.start()
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000 * Double.random(in: 0.7...1.3))))
         first.killHard()
 
-        let second = try ServeProcess(manualsDirectory: Self.largeCorpus.path, dataDirectory: data.path)
+        let second = try ServeProcess(manualsDirectory: Self.largeCorpus.path, dataDirectory: data.path, environment: ["OCR": "off"])
         try await second.start()
         let health = try await second.waitForIngest()
         #expect(health["documents"] as? Int == 56)

@@ -172,8 +172,12 @@ import Testing
                 #expect(file.hasPrefix("005-"), "\(file) failed: \(error.reason)")
             case .document(let document):
                 #expect(document.pageCount > 0, "\(file)")
+                // OCR ran on every page without a usable text layer, and said what it found.
+                #expect(Set(document.pagesNeedingOCR).isSubset(of: document.ocrPages.map(\.page)), "\(file)")
                 if file.hasPrefix("007-") || file.hasPrefix("019-") || file.hasPrefix("023-") {
+                    // Image-only: pictures, no text for OCR to find (023's photo reads as 31%-confidence noise).
                     #expect(document.hasNoText, "\(file) is image-only")
+                    #expect(document.ocrPages.allSatisfy { $0.status == .noText }, "\(file)")
                 }
                 if file.hasPrefix("009-") {
                     #expect(document.pageCount == 117)

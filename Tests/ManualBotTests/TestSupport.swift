@@ -135,9 +135,10 @@ final class LiveServer: @unchecked Sendable {
         }
     }
 
-    /// Waits for the start-up sync to finish (bounded).
+    /// Waits for the start-up sync to finish (bounded: 60 s, as a scanned page's OCR can take
+    /// several seconds when the suite's parallel tests share two cores).
     func waitForIngest() async throws {
-        for _ in 0..<600 {
+        for _ in 0..<3000 {
             if let status = Optional(await service.ingestStatus()), !status.running, status.lastFinishedAt != nil { return }
             try await Task.sleep(for: .milliseconds(20))
         }
