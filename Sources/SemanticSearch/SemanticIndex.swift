@@ -109,13 +109,10 @@ public final class SemanticIndex: @unchecked Sendable {
 
     private func run(load: @Sendable () throws -> any TextEmbedder) {
         // Requests come first: the embedding thread (and the OpenMP workers it starts, which
-        // inherit it) runs under SCHED_IDLE, only on CPU time nothing else wants (nice 10 still
-        // let it delay health checks by several ms); nice 10 where that is refused. On Linux,
-        // 0 means this thread.
-        var parameters = sched_param(sched_priority: 0)
-        if sched_setscheduler(0, 5 /* SCHED_IDLE */, &parameters) != 0 {
-            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-        }
+        // inherit it) runs at nice 19 (on Linux, PRIO_PROCESS with 0 means this thread).
+        // SCHED_IDLE was tried: it kept health checks quicker but starved embedding outright
+        // while anything else kept the CPUs busy (a parallel test run).
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         let embedder: any TextEmbedder
         do {
             embedder = try load()

@@ -131,7 +131,10 @@ struct EmbeddingTests {
         ])
         let semantic = SemanticIndex(index: manuals.index, threads: 2)
         try semantic.embedAll(with: engine)
-        let search = HybridSearch(semantic: semantic)
+        var search = HybridSearch(semantic: semantic)
+        // The refusal threshold was calibrated on a 656-page corpus; three one-line manuals give
+        // lower cosines. This test is about ranking.
+        search.fusion.refusalThreshold = 0
         let dense = try await search.rank("아침밥 몇 시에 먹을 수 있어요?", mode: .dense)
         #expect(dense.passages.first?.fileName == "breakfast.txt")
         let hybrid = try await search.find("차 세워둘 곳 있나요?", limit: 3)
@@ -144,7 +147,8 @@ struct EmbeddingTests {
         defer { Task { await server.stop() } }
         try await server.waitForIngest()
         var semantic: [String: Any] = [:]
-        for _ in 0..<1200 {
+        // Bounded, but generous: the embedding thread runs at nice 19 beside a parallel test run.
+        for _ in 0..<3600 {
             let health = try await server.request("GET", "/api/v1/health").json
             semantic = health["semantic"] as? [String: Any] ?? [:]
             if semantic["ready"] as? Bool == true { break }
@@ -226,7 +230,7 @@ struct EmbeddingTests {
         let second = try ServeProcess(manualsDirectory: Paths.sampleManuals.path, dataDirectory: data.path, environment: environment)
         try await second.start()
         var semantic: [String: Any] = [:]
-        for _ in 0..<2400 {
+        for _ in 0..<4800 {
             semantic = try await second.request("GET", "/api/v1/health").1["semantic"] as? [String: Any] ?? [:]
             if semantic["ready"] as? Bool == true { break }
             try await Task.sleep(for: .milliseconds(50))
