@@ -13,6 +13,14 @@ public struct DenseHit: Sendable, Equatable {
     public var cosine: Float
 }
 
+extension DenseHit {
+    /// As a search hit (no text yet, no lexical coverage), scored by its cosine.
+    var searchHit: SearchHit {
+        SearchHit(chunkID: chunkID, fileName: fileName, source: source, page: page, text: "",
+                  isQuestionBlock: isQuestionBlock, score: Double(cosine), coverage: 0)
+    }
+}
+
 public struct DenseIndex: Sendable {
     public let dimension: Int
     /// Distinct vectors, row-major.

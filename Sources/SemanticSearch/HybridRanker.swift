@@ -52,10 +52,7 @@ public enum HybridRanker {
             }
         }
         for (rank, hit) in distinct(lexical.passages).enumerated() { add(hit, rank: rank + 1, weight: lexicalWeight) }
-        let densePages = distinct(dense.map {
-            SearchHit(chunkID: $0.chunkID, fileName: $0.fileName, source: $0.source, page: $0.page, text: "",
-                      isQuestionBlock: $0.isQuestionBlock, score: 0, coverage: 0)
-        }).prefix(parameters.denseDepth)
+        let densePages = distinct(dense.map(\.searchHit)).prefix(parameters.denseDepth)
         for (rank, hit) in densePages.enumerated() { add(hit, rank: rank + 1, weight: 1) }
         let passages = fused.values.sorted { a, b in
             a.score != b.score ? a.score > b.score : a.firstSeen < b.firstSeen

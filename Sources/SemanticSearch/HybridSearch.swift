@@ -18,10 +18,7 @@ public struct HybridSearch: Sendable {
         let lexical = try await semantic.index.rankPassages(question, options: options)
         guard mode != .lexical, let dense = try await nearest(question) else { return lexical }
         if mode == .dense {
-            let passages = dense.map {
-                SearchHit(chunkID: $0.chunkID, fileName: $0.fileName, source: $0.source, page: $0.page, text: "",
-                          isQuestionBlock: $0.isQuestionBlock, score: Double($0.cosine), coverage: 0)
-            }
+            let passages = dense.map(\.searchHit)
             return RankedPassages(passages: passages, refused: passages.isEmpty, terms: lexical.terms)
         }
         return HybridRanker.fuse(lexical: lexical, dense: dense, parameters: fusion)
