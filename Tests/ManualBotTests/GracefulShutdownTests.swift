@@ -92,8 +92,10 @@ import Testing
         let result = await sync.result
         let elapsed = ContinuousClock.now - started
         #expect(throws: CancellationError.self) { try result.get() }
+        // The stored count below is what proves no other parse ran; the upper bound is loose so
+        // a loaded CI machine cannot fail it.
         #expect(elapsed >= .milliseconds(900), "did not wait for the running parse")
-        #expect(elapsed < .milliseconds(2500), "started another parse after the cancellation")
+        #expect(elapsed < .seconds(5), "started another parse after the cancellation")
 
         let stored = try await index.documents()
         #expect(stored.count == 1)
