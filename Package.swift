@@ -75,12 +75,24 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Derived data shared by replicas through the bucket (parse results, chunks, vectors).
+        .target(
+            name: "Artifacts",
+            dependencies: [
+                "Retrieval",
+                "PDFIngest",
+                "S3",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "HTTPServer",
             dependencies: [
                 "Retrieval",
                 "SemanticSearch",
                 "Embeddings",
+                "Artifacts",
                 "S3",
                 "PDFIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -112,6 +124,7 @@ let package = Package(
             dependencies: [
                 "ManualBot",
                 "HTTPServer",
+                "Artifacts",
                 "S3",
                 "Retrieval",
                 "SemanticSearch",

@@ -181,9 +181,11 @@ def check_policies() -> None:
         grants = check_permissions_policy(task, "iam/task-policy.json")
         if set(grants) != {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}:
             problem("iam/task-policy.json", f"expected list/get/put/delete on S3 only, got {sorted(grants)}")
+        # Writes only to uploads (presigned PUTs) and to the replicas' shared artifacts (S3_ARTIFACTS_PREFIX).
+        writable = {"arn:aws:s3:::gaekdam-ai-bot-bucket/uploads/*", "arn:aws:s3:::gaekdam-ai-bot-bucket/.manualbot/artifacts/*"}
         for action in ("s3:PutObject", "s3:DeleteObject"):
-            if grants.get(action) != {"arn:aws:s3:::gaekdam-ai-bot-bucket/uploads/*"}:
-                problem("iam/task-policy.json", f"{action} only under uploads/")
+            if grants.get(action) != writable:
+                problem("iam/task-policy.json", f"{action} only under uploads/ and .manualbot/artifacts/, got {sorted(grants.get(action, []))}")
 
     execution = render(iam / "execution-policy.json")
     if execution:

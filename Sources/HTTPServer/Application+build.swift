@@ -1,6 +1,7 @@
 // Builds the whole service from Settings: index, isolated parser, manual source (folder or S3
 // bucket), routes, and the start-up sync that runs in the background while health answers at
-// once (then, for a bucket, a sync every SYNC_INTERVAL_SECONDS).
+// once (then, for a bucket, a sync every SYNC_INTERVAL_SECONDS, and the shared artifacts).
+import Artifacts
 import Embeddings
 import Foundation
 import Hummingbird
@@ -25,7 +26,9 @@ public func makeService(settings: Settings) throws -> ManualService {
                               timeout: .seconds(settings.openAITimeoutSeconds))
     }
     let composer = AnswerComposer(extractive: ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters), model: model, logger: logger)
+    let semantic = settings.embeddingsEnabled ? SemanticIndex(index: index, threads: settings.embedThreads) : nil
     var bucket: BucketIngestor?
+    var publisher: ArtifactPublisher?
     if let name = settings.s3Bucket {
         let endpoint = S3Endpoint(region: settings.awsRegion, custom: settings.s3Endpoint,
                                   forcePathStyle: settings.s3ForcePathStyle ?? (settings.s3Endpoint != nil))
@@ -33,13 +36,23 @@ public func makeService(settings: Settings) throws -> ManualService {
         var ingestor = BucketIngestor(index: index, extractor: extractor, client: S3Client(endpoint: endpoint, credentials: credentials),
                                       bucket: name, prefix: settings.s3Prefix)
         ingestor.maxObjectBytes = settings.s3MaxObjectMB << 20
+        if settings.s3Artifacts {
+            let ocr = settings.ocr, chunker = ingestor.chunker, tokenizer = index.tokenizer.fingerprint
+            let artifacts = BucketArtifacts(client: ingestor.client, bucket: name, prefix: settings.s3ArtifactsPrefix) { [semantic] in
+                let model = await semantic?.loadedModel()
+                return ArtifactVersions(ocr: ocr, chunker: chunker, tokenizer: tokenizer, model: model?.id,
+                                        vectorBytes: (model?.dimension ?? 0) * 2)
+            }
+            ingestor.artifacts = artifacts
+            ingestor.artifactsPrefix = artifacts.prefix
+            publisher = ArtifactPublisher(index: index, artifacts: artifacts)
+        }
         bucket = ingestor
     }
-    let semantic = settings.embeddingsEnabled ? SemanticIndex(index: index, threads: settings.embedThreads) : nil
     let offReason = settings.embeddings == false ? "EMBEDDINGS=off" : "no embedding model at \(settings.embedModelPath) (EMBED_MODEL_PATH)"
     return ManualService(index: index, extractor: extractor, manualsDirectory: settings.manualsDirectory,
                          composer: composer, bucket: bucket, maxUploadBytes: settings.maxUploadBytes,
-                         semantic: semantic, semanticOffReason: offReason, logger: logger)
+                         semantic: semantic, semanticOffReason: offReason, artifactPublisher: publisher, logger: logger)
 }
 
 public func buildApplication(
@@ -58,6 +71,9 @@ public func buildApplication(
     app.addServices(StartupSyncService(service: service, logger: logger))
     if let semantic = service.semantic {
         app.addServices(EmbeddingService(semantic: semantic, enginePath: settings.embedEnginePath, modelPath: settings.embedModelPath))
+    }
+    if let publisher = service.artifactPublisher {
+        app.addServices(ArtifactPublishService(index: service.index, publisher: publisher, logger: logger))
     }
     if service.bucket != nil, settings.syncIntervalSeconds > 0 {
         app.addServices(PeriodicSyncService(service: service, interval: .seconds(settings.syncIntervalSeconds), logger: logger))

@@ -1,5 +1,6 @@
 // What the routes need: the index, the manual source (a folder, or an S3 bucket when
 // S3_BUCKET is set) and the state of the last sync.
+import Artifacts
 import Foundation
 import Logging
 import Metrics
@@ -20,14 +21,17 @@ public final class ManualService: Sendable {
     public let semantic: SemanticIndex?
     /// Why `semantic` is nil (for health).
     let semanticOffReason: String
+    /// Publishes what this replica computed for the others (with a bucket and S3_ARTIFACTS on).
+    public let artifactPublisher: ArtifactPublisher?
     let state = IngestState()
     let healthResponses = HealthResponseCache()
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
                 composer: AnswerComposer? = nil, bucket: BucketIngestor? = nil, maxUploadBytes: Int = 50 << 20,
                 semantic: SemanticIndex? = nil, semanticOffReason: String = "EMBEDDINGS=off",
-                logger: Logger = Logger(label: "manualbot")) {
+                artifactPublisher: ArtifactPublisher? = nil, logger: Logger = Logger(label: "manualbot")) {
         self.index = index
+        self.artifactPublisher = artifactPublisher
         self.semantic = semantic
         self.semanticOffReason = semanticOffReason
         self.ingestor = FolderIngestor(index: index, extractor: extractor)

@@ -51,6 +51,10 @@ public struct Settings: Sendable {
     public var syncIntervalSeconds = 300
     /// Objects larger than this are recorded as failed without being downloaded.
     public var s3MaxObjectMB = 100
+    /// Replicas share parse results and vectors through the bucket (S3_ARTIFACTS, with a bucket only).
+    public var s3Artifacts = true
+    /// Where in the bucket (S3_ARTIFACTS_PREFIX); never read as manuals.
+    public var s3ArtifactsPrefix = ".manualbot/artifacts/"
     /// Semantic search (EMBEDDINGS): nil = on when the model file is installed.
     public var embeddings: Bool? = nil
     public var embedModelPath = E5Embedder.defaultModelPath
@@ -148,6 +152,20 @@ public struct Settings: Sendable {
         }
         if let value = try integer("SYNC_INTERVAL_SECONDS", 0...86_400) { settings.syncIntervalSeconds = value }
         if let value = try integer("S3_MAX_OBJECT_MB", 1...4096) { settings.s3MaxObjectMB = value }
+        if let raw = environment["S3_ARTIFACTS"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": settings.s3Artifacts = true
+            case "0", "false", "no", "off": settings.s3Artifacts = false
+            default: throw SettingsError(message: "S3_ARTIFACTS must be on or off, got \"\(raw)\"")
+            }
+        }
+        if let raw = environment["S3_ARTIFACTS_PREFIX"] {
+            let prefix = String(raw.drop { $0 == "/" })
+            guard !prefix.isEmpty, prefix.utf8.count <= 512 else {
+                throw SettingsError(message: "S3_ARTIFACTS_PREFIX must be a non-empty key prefix such as .manualbot/artifacts/, got \"\(raw)\"")
+            }
+            settings.s3ArtifactsPrefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
+        }
         if let raw = environment["EMBEDDINGS"], !raw.isEmpty {
             switch raw.lowercased() {
             case "1", "true", "yes", "on": settings.embeddings = true

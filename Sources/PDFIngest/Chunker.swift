@@ -16,6 +16,9 @@ public struct Chunk: Sendable, Equatable, Codable {
 }
 
 public struct Chunker: Sendable {
+    /// Bump when the cutting rules change: replicas share chunks (artifacts) only of one version.
+    public static let version = 1
+
     public var maxCharacters: Int
     public var overlapCharacters: Int
 

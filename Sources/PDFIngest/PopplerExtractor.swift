@@ -4,6 +4,10 @@ import CPoppler
 import Foundation
 
 public enum PopplerExtractor {
+    /// Bump when what extraction or OCR produces changes: replicas share parse results
+    /// (artifacts) only of one version.
+    public static let version = 1
+
     /// Parses PDF bytes into per-page text. Throws `ExtractionError` with a user-facing reason.
     /// With `ocr`, pages without a usable text layer are rendered and OCR'd (OCRPass).
     public static func extract(pdf data: Data, ocr: OCRRun? = nil) throws(ExtractionError) -> ExtractedDocument {

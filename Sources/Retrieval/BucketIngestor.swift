@@ -3,7 +3,8 @@
 // the index, and so does anything that did not come from this bucket and prefix (the bucket is
 // the only source of truth). Each document is replaced in one transaction, so a search sees
 // the old version or the new one. An object that fails is recorded with its reason and tried
-// again next round; it never stops the others.
+// again next round; it never stops the others. With shared artifacts, a document another
+// replica already computed is imported from the bucket instead of parsed and embedded.
 import Foundation
 import Logging
 import PDFIngest
@@ -21,6 +22,10 @@ public struct BucketIngestor: Sendable {
     public var downloads = 4
     public var chunker = Chunker()
     public var logger = Logger(label: "manualbot.s3sync")
+    /// Derived data shared by replicas: a document whose artifact is there is imported instead
+    /// of parsed (and embedded). Its prefix is never read as manuals.
+    public var artifacts: (any SharedArtifacts)?
+    public var artifactsPrefix: String?
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, client: S3Client, bucket: String, prefix: String = "") {
         self.index = index
@@ -33,6 +38,12 @@ public struct BucketIngestor: Sendable {
     /// `s3://bucket/prefix`, for logs and health.
     public var location: String { "s3://\(bucket)/\(prefix)" }
 
+    /// Under the artifacts prefix: shared derived data, not a manual.
+    public func isArtifact(_ key: String) -> Bool {
+        guard let artifactsPrefix, !artifactsPrefix.isEmpty else { return false }
+        return key.hasPrefix(artifactsPrefix)
+    }
+
     /// The index's identity of an object: `s3://bucket/key`.
     public func source(forKey key: String) -> String { "s3://\(bucket)/\(key)" }
 
@@ -41,7 +52,7 @@ public struct BucketIngestor: Sendable {
     public func sync() async throws -> IngestReport {
         let started = ContinuousClock.now
         let objects = try await client.listObjects(bucket: bucket, prefix: prefix)
-            .filter { !$0.key.hasSuffix("/") && ManualKind(fileName: $0.key) != nil }
+            .filter { !$0.key.hasSuffix("/") && ManualKind(fileName: $0.key) != nil && !isArtifact($0.key) }
         var report = IngestReport()
 
         let present = Set(objects.map { source(forKey: $0.key) })
@@ -69,6 +80,14 @@ public struct BucketIngestor: Sendable {
         report.removed.sort()
         // Searchable before we say it is done.
         try await index.refreshSearch()
+        if let artifacts {
+            // Bytes no document has any more (removed, or replaced by a new version).
+            let gone = Set(documents.map(\.sha256).filter { !$0.isEmpty }).subtracting(try await index.documentHashes())
+            if !gone.isEmpty {
+                try await index.forgetArtifacts(sha256s: gone)
+                await artifacts.documentsGone(sha256s: gone)
+            }
+        }
         report.seconds = (ContinuousClock.now - started).seconds
         return report
     }
@@ -120,6 +139,11 @@ public struct BucketIngestor: Sendable {
             return ObjectResult(key: key, change: .unchanged)
         }
 
+        if let artifacts, let (name, artifact) = await artifacts.artifact(forSHA256: sha) {
+            let record = try await index.importArtifact(artifact, name: name, fileName: fileName, source: sourceID, size: Int64(data.count),
+                                                        modifiedAt: modified, s3Key: key, etag: object.etag)
+            return ObjectResult(key: key, change: change, pages: record.pages)
+        }
         let outcome = await extractDownloaded(data, fileName: fileName)
         let record = try await index.store(outcome: outcome, fileName: fileName, source: sourceID, size: Int64(data.count),
                                            modifiedAt: modified, sha256: sha, s3Key: key, etag: object.etag, chunker: chunker)

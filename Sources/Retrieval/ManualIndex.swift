@@ -181,6 +181,15 @@ public final class ManualIndex: Sendable {
                 try Self.insertWindows(chunkID: row["id"], text: row["text"], in: db)
             }
         }
+        migrator.registerMigration("v4-artifacts") { db in
+            // The shared artifacts (issue #14) this replica knows to be in the bucket, because it
+            // published or imported them: a document whose artifact is listed here is not
+            // published again.
+            try db.execute(sql: """
+                CREATE TABLE artifacts (name TEXT PRIMARY KEY, sha256 TEXT NOT NULL) WITHOUT ROWID;
+                CREATE INDEX artifacts_sha256 ON artifacts(sha256);
+                """)
+        }
         return migrator
     }
 
@@ -204,6 +213,13 @@ public final class ManualIndex: Sendable {
     /// Replaces (or adds) the document at `record.source` with `chunks`, atomically.
     @discardableResult
     public func replace(_ record: DocumentRecord, chunks: [Chunk]) async throws -> DocumentRecord {
+        try await replace(record, chunks: chunks) { _, _ in }
+    }
+
+    /// `replace`, with more writes (`alsoWrite`) in the same transaction: an imported artifact's
+    /// vectors arrive together with the chunks they belong to.
+    func replace(_ record: DocumentRecord, chunks: [Chunk],
+                 alsoWrite: @escaping @Sendable (Database, DocumentRecord) throws -> Void) async throws -> DocumentRecord {
         let rows = chunks.enumerated().map { ordinal, chunk in
             (chunk, ordinal, tokenizer.terms(chunk.text).joined(separator: " "))
         }
@@ -222,6 +238,7 @@ public final class ManualIndex: Sendable {
             }
             // After the new chunks are in, so passages the new version keeps keep their vectors.
             try Self.dropUnreferencedVectors(previous ?? [], in: db)
+            try alsoWrite(db, stored)
             try Self.bumpGeneration(db)
             return stored
         }

@@ -10,6 +10,14 @@ import Testing
         #expect(settings.awsRegion == "ap-northeast-2")
         #expect(settings.syncIntervalSeconds == 300)
         #expect(settings.s3Prefix == "")
+        #expect(settings.s3Artifacts == true)
+        #expect(settings.s3ArtifactsPrefix == ".manualbot/artifacts/")
+    }
+
+    @Test func artifactSettings() throws {
+        let settings = try Settings.fromEnvironment(["S3_ARTIFACTS": "off", "S3_ARTIFACTS_PREFIX": "/shared/derived"])
+        #expect(settings.s3Artifacts == false)
+        #expect(settings.s3ArtifactsPrefix == "shared/derived/")
     }
 
     @Test func bucketSettings() throws {
@@ -26,7 +34,7 @@ import Testing
 
     @Test(arguments: [
         ("S3_BUCKET", "Not_A_Bucket"), ("S3_ENDPOINT", "ftp://x"), ("S3_FORCE_PATH_STYLE", "maybe"),
-        ("SYNC_INTERVAL_SECONDS", "-1"), ("AWS_REGION", "서울"),
+        ("SYNC_INTERVAL_SECONDS", "-1"), ("AWS_REGION", "서울"), ("S3_ARTIFACTS", "sometimes"), ("S3_ARTIFACTS_PREFIX", "/"),
     ])
     func malformedValuesNameTheVariable(name: String, value: String) {
         let error = #expect(throws: SettingsError.self) { try Settings.fromEnvironment([name: value]) }
