@@ -237,12 +237,12 @@ def proc_status(pid: int) -> dict[str, float]:
 
 class Server:
     def __init__(self, binary: str, corpus: Path, workdir: Path, log_level: str, data_dir: Path | None = None,
-                 name: str = "serve"):
+                 name: str = "serve", extra_env: dict[str, str] | None = None):
         self.port = free_port()
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="serve-", dir=workdir))
         self.log_path = workdir / f"{name}.log"
         env = dict(os.environ, HOST=HOST, PORT=str(self.port), DATA_DIR=str(self.data_dir),
-                   MANUALS_DIR=str(corpus), LOG_LEVEL=log_level, API_KEY=API_KEY)
+                   MANUALS_DIR=str(corpus), LOG_LEVEL=log_level, API_KEY=API_KEY, **(extra_env or {}))
         self.log_file = open(self.log_path, "wb")
         self.started = time.perf_counter()
         self.proc = subprocess.Popen([binary, "serve"], env=env, stdin=subprocess.DEVNULL, stdout=self.log_file,
