@@ -55,7 +55,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         guard let model = load(modelPath) else { throw EmbeddingError("embedding model \(modelPath) was refused by the engine") }
         self.model = model
         self.dimension = Int(dimension(model))
-        modelID = "multilingual-e5-small-q4:" + (Self.fingerprint(path: modelPath) ?? "unknown")
+        modelID = Self.modelID(fingerprint: Self.fingerprint(path: modelPath))
         guard self.dimension > 0, self.dimension <= 4096 else {
             free(model)
             throw EmbeddingError("embedding model \(modelPath) reports dimension \(self.dimension)")
@@ -84,6 +84,16 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         }
         guard status == 0 else { throw EmbeddingError("the embedding engine failed (status \(status))") }
         return (0..<texts.count).map { Array(output[$0 * dimension..<($0 + 1) * dimension]) }
+    }
+
+    static func modelID(fingerprint: String?) -> String { "multilingual-e5-small-q4:" + (fingerprint ?? "unknown") }
+
+    /// The `modelID` and `dimension` the model file at `path` will have, read without loading
+    /// the engine (shared artifacts are named by them while the model is still loading); nil
+    /// when the file is missing or damaged.
+    public static func identity(ofModelAt path: String) -> (id: String, dimension: Int)? {
+        guard let file = try? E5ModelFile.validate(path: path), let fingerprint = fingerprint(path: path) else { return nil }
+        return (modelID(fingerprint: fingerprint), file.hidden)
     }
 
     /// The first 16 hex digits of the model file's SHA-256: new weights get a new model id.

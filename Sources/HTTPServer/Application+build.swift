@@ -38,8 +38,12 @@ public func makeService(settings: Settings) throws -> ManualService {
         ingestor.maxObjectBytes = settings.s3MaxObjectMB << 20
         if settings.s3Artifacts {
             let ocr = settings.ocr, chunker = ingestor.chunker, tokenizer = index.tokenizer.fingerprint
-            let artifacts = BucketArtifacts(client: ingestor.client, bucket: name, prefix: settings.s3ArtifactsPrefix) { [semantic] in
-                let model = await semantic?.loadedModel()
+            // Read from the model file (a hash of 72 MB), not from the loaded engine: the start-up
+            // sync must not wait for the model to load at its low priority.
+            let modelPath = settings.embedModelPath, embeddings = semantic != nil
+            let model = Task.detached { embeddings ? E5Embedder.identity(ofModelAt: modelPath) : nil }
+            let artifacts = BucketArtifacts(client: ingestor.client, bucket: name, prefix: settings.s3ArtifactsPrefix) {
+                let model = await model.value
                 return ArtifactVersions(ocr: ocr, chunker: chunker, tokenizer: tokenizer, model: model?.id,
                                         vectorBytes: (model?.dimension ?? 0) * 2)
             }

@@ -171,22 +171,6 @@ public final class SemanticIndex: @unchecked Sendable {
         Gauge(label: "manualbot_semantic_pending_passages").record(fresh.pendingPassages)
     }
 
-    /// The model's id and vector size once loading has finished; nil when it failed (or the
-    /// caller was cancelled while waiting).
-    public func loadedModel() async -> (id: String, dimension: Int)? {
-        while !Task.isCancelled {
-            let current: (state: State, model: (id: String, dimension: Int)?) = lock.withLock {
-                (state, embedder.map { ($0.modelID, $0.dimension) })
-            }
-            switch current.state {
-            case .loading: try? await Task.sleep(for: .milliseconds(50))
-            case .ready: return current.model
-            case .unavailable: return nil
-            }
-        }
-        return nil
-    }
-
     // MARK: - Searching
 
     /// The model, when it is loaded and working.

@@ -53,6 +53,9 @@ struct EmbeddingTests {
     @Test func bindingGivesUnitVectorsThatKnowParaphrases() throws {
         #expect(engine.dimension == 384)
         #expect(engine.modelID.hasPrefix("multilingual-e5-small-q4:"))
+        // What shared artifacts are named by before the engine loads is what the engine reports.
+        let identity = try #require(E5Embedder.identity(ofModelAt: E5Embedder.defaultModelPath))
+        #expect(identity.id == engine.modelID && identity.dimension == engine.dimension)
         let question = try engine.embed(["예약하고 안 온 손님 돈 돌려줘요?"], as: .query, threads: 2)[0]
         let passages = try engine.embed(["노쇼 고객의 환불: 첫 1박 요금은 환불되지 않습니다.", "주차장은 지하 2층에 있으며 투숙객은 무료입니다."],
                                         as: .passage, threads: 2)
