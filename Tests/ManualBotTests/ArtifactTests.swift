@@ -177,10 +177,13 @@ struct ArtifactReplicaTests {
         let first = firstReplica.server
         defer { firstReplica.stop() }
         try await Self.eventually("both artifacts published") { try await bucket.artifactKeys().count == 2 }
+        #expect(try await bucket.artifactKeys().allSatisfy { $0.hasSuffix(".artifact") })
         let firstMetrics = try await first.metricsText()
         #expect(Self.metric(firstMetrics, "manualbot_embedded_passages_total") > 0)
         #expect(Self.metric(firstMetrics, "manualbot_artifacts_published_total") == 2)
 
+        // The prefix is never read as manuals, even an object there that looks like one.
+        try await bucket.client.putObject(bucket: bucket.name, key: Self.prefix + "looks-like-a-manual.txt", data: Data("객실 안내".utf8))
         let secondReplica = try await Self.replica(bucket, embeddings: true)
         let second = secondReplica.server
         defer { secondReplica.stop() }
