@@ -1,6 +1,7 @@
-// The in-memory dense index: every stored window vector (Float16, each distinct text once) and
-// the chunk each window belongs to, searched by exact cosine (VectorMath); a chunk scores its best
-// window. ~0.8 KB a distinct window; the 649-page hotel corpus is a few MB.
+// The in-memory dense index: every stored window vector (stored as Float16, held as Float32, each
+// distinct text once) and the chunk each window belongs to, searched by exact cosine
+// (VectorMath); a chunk scores its best window. 1.5 KB a distinct window; the 649-page hotel
+// corpus is 2.8 MB.
 import Embeddings
 import Retrieval
 
@@ -24,7 +25,7 @@ extension DenseHit {
 public struct DenseIndex: Sendable {
     public let dimension: Int
     /// Distinct vectors, row-major.
-    let matrix: [Float16]
+    let matrix: [Float]
     /// Each window with a vector: the row of its vector, and its chunk.
     let chunks: [(row: Int32, hit: DenseHit)]
 
@@ -33,7 +34,7 @@ public struct DenseIndex: Sendable {
     public init(rows: [StoredVectorRow], dimension: Int) {
         self.dimension = dimension
         var rowOf: [String: Int32] = [:]
-        var matrix: [Float16] = []
+        var matrix: [Float] = []
         var chunks: [(row: Int32, hit: DenseHit)] = []
         for stored in rows where stored.vector.count == dimension * 2 {
             let row = rowOf[stored.textHash] ?? {
