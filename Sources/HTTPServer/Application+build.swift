@@ -26,7 +26,7 @@ public func makeService(settings: Settings) throws -> ManualService {
                               timeout: .seconds(settings.openAITimeoutSeconds))
     }
     let composer = AnswerComposer(extractive: ExtractiveAnswer(maxCharacters: settings.answerMaxCharacters), model: model, logger: logger)
-    let semantic = settings.embeddingsEnabled ? SemanticIndex(index: index, threads: settings.embedThreads) : nil
+    let semantic = settings.embeddingsEnabled ? SemanticIndex(index: index, threads: settings.embedThreads, priority: settings.embedPriority) : nil
     var bucket: BucketIngestor?
     var publisher: ArtifactPublisher?
     if let name = settings.s3Bucket {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PDFIngest
 import S3
+import SemanticSearch
 
 public struct Settings: Sendable {
     public var host = "0.0.0.0"
@@ -61,6 +62,8 @@ public struct Settings: Sendable {
     public var embedEnginePath = E5Embedder.defaultLibraryPath
     /// CPU threads for embedding passages in the background (EMBED_THREADS).
     public var embedThreads = ProcessInfo.processInfo.activeProcessorCount
+    /// How embedding yields to requests (EMBED_PRIORITY: idle = SCHED_IDLE, low = nice 19).
+    public var embedPriority = SemanticIndex.Priority.idle
     /// Where S3 credentials come from; nil: the default chain over the process environment.
     public var s3Credentials: (any CredentialProvider)? = nil
 
@@ -176,6 +179,12 @@ public struct Settings: Sendable {
         if let path = environment["EMBED_MODEL_PATH"], !path.isEmpty { settings.embedModelPath = path }
         if let path = environment["EMBED_ENGINE_PATH"], !path.isEmpty { settings.embedEnginePath = path }
         if let value = try integer("EMBED_THREADS", 1...256) { settings.embedThreads = value }
+        if let raw = environment["EMBED_PRIORITY"], !raw.isEmpty {
+            guard let priority = SemanticIndex.Priority(rawValue: raw.lowercased()) else {
+                throw SettingsError(message: "EMBED_PRIORITY must be idle or low, got \"\(raw)\"")
+            }
+            settings.embedPriority = priority
+        }
         return settings
     }
 

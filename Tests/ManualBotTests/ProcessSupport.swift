@@ -88,6 +88,8 @@ final class ServeProcess: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging([
             "HOST": "127.0.0.1", "PORT": "0", "DATA_DIR": dataDirectory, "MANUALS_DIR": manualsDirectory, "LOG_LEVEL": "info",
             "API_KEY": LiveServer.apiKey, "EMBEDDINGS": "off",
+            // A parallel test run keeps both CPUs busy: under SCHED_IDLE embedding would never run.
+            "EMBED_PRIORITY": "low",
         ].merging(environment) { _, new in new }) { _, new in new }
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle

@@ -124,6 +124,8 @@ final class LiveServer: @unchecked Sendable {
         settings.apiKey = LiveServer.apiKey
         // Embedding the manuals costs seconds of CPU: only the tests about it turn it on.
         settings.embeddings = false
+        // A parallel test run keeps both CPUs busy: under SCHED_IDLE embedding would never run.
+        settings.embedPriority = .low
         configure(&settings)
         self.settings = settings
         let service = try makeService(settings: settings)
