@@ -27,6 +27,8 @@ public struct BucketArtifacts: SharedArtifacts {
 
     public func currentVersions() async -> ArtifactVersions { await versions() }
 
+    public func embeddingModel() async -> String? { await versions().model }
+
     public func key(sha256: String, versions: ArtifactVersions) -> String { "\(prefix)\(sha256)/\(versions.tag).artifact" }
 
     public func artifact(forSHA256 sha256: String) async -> (name: String, artifact: DocumentArtifact)? {

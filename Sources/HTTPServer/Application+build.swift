@@ -117,7 +117,9 @@ struct EmbeddingService: Service {
 
     func run() async throws {
         let enginePath = enginePath, modelPath = modelPath
-        semantic.start { try E5Embedder(libraryPath: enginePath, modelPath: modelPath) }
+        // Embedding starts once the start-up sync is done (or after a minute): parsing comes
+        // first, and the sync imports the vectors other replicas published.
+        semantic.start(firstKickWithin: .seconds(60)) { try E5Embedder(libraryPath: enginePath, modelPath: modelPath) }
         try? await gracefulShutdown()
         semantic.stop()
     }

@@ -72,12 +72,13 @@ public final class ManualService: Sendable {
     /// Syncs now, or says that another sync is running.
     public func runSync(logger: Logger) async -> SyncOutcome {
         guard await state.begin() else { return .busy }
+        // Whatever the outcome, embedding may go on (it waits for the start-up sync).
+        defer { semantic?.kick() }
         let source = bucket == nil ? "folder" : "s3"
         Counter(label: "manualbot_sync_runs_total", dimensions: [("source", source)]).increment()
         do {
             let report = if let bucket { try await bucket.sync() } else { try await ingestor.sync(folder: manualsDirectory) }
             await state.finish(report: report, error: nil)
-            semantic?.kick()
             logger.info("manuals synced", metadata: [
                 "source": "\(manualSource)",
                 "added": "\(report.added.count)", "updated": "\(report.updated.count)", "removed": "\(report.removed.count)",

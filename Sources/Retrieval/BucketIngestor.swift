@@ -106,6 +106,7 @@ public struct BucketIngestor: Sendable {
         let modified = object.lastModified?.timeIntervalSince1970 ?? 0
         // A failed object is tried again every round, changed or not.
         if let previous, previous.etag == object.etag, previous.status != .failed, !previous.awaitsOCR {
+            await adoptSharedVectors(previous)
             return ObjectResult(key: key, change: .unchanged)
         }
         let change: IngestReport.Change = previous == nil ? .added : .updated
@@ -136,6 +137,7 @@ public struct BucketIngestor: Sendable {
         if let previous, previous.sha256 == sha, previous.status != .failed, !previous.awaitsOCR {
             // Re-uploaded with the same bytes: remember the ETag, keep the parse.
             try await index.updateObjectStamp(source: sourceID, etag: object.etag, modifiedAt: modified)
+            await adoptSharedVectors(previous)
             return ObjectResult(key: key, change: .unchanged)
         }
 
@@ -153,6 +155,21 @@ public struct BucketIngestor: Sendable {
         let failed = record.status == .failed
         return ObjectResult(key: key, change: failed && retryOfSameVersion ? .unchanged : change, pages: record.pages,
                             failure: failed ? record.reason : nil)
+    }
+
+    /// A document indexed here before whose windows are not all embedded (a restart while
+    /// embedding, or indexed while the model was off): another replica may have published its
+    /// vectors, which then need not be computed here.
+    func adoptSharedVectors(_ document: DocumentRecord) async {
+        guard let artifacts, document.status == .done, !document.sha256.isEmpty,
+              let model = await artifacts.embeddingModel(),
+              (try? await index.hasPendingWindows(source: document.source, model: model)) == true,
+              let (name, artifact) = await artifacts.artifact(forSHA256: document.sha256) else { return }
+        do {
+            try await index.adoptVectors(of: artifact, name: name)
+        } catch {
+            logger.warning("cannot store shared vectors", metadata: ["source": "\(document.source)", "error": "\(IndexFailure.describe(error))"])
+        }
     }
 
     /// Parses downloaded bytes through the isolated extractor, which reads a file named like

@@ -53,6 +53,8 @@ public protocol SharedArtifacts: Sendable {
     func artifact(forSHA256 sha256: String) async -> (name: String, artifact: DocumentArtifact)?
     /// Manuals with these bytes are no longer in the index: their artifacts can go.
     func documentsGone(sha256s: Set<String>) async
+    /// The embedding model artifacts are made with here, nil without one.
+    func embeddingModel() async -> String?
 }
 
 /// A document that is fully computed (parsed, and every window embedded when there is a
@@ -129,6 +131,32 @@ extension ManualIndex {
         return rows.1.compactMap { source, sha in
             let artifactName = name(sha)
             return rows.0.contains(artifactName) ? nil : UnpublishedDocument(source: source, sha256: sha, artifactName: artifactName)
+        }
+    }
+
+    /// Whether a window of the document at `source` has no vector for `model` yet.
+    public func hasPendingWindows(source: String, model: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id JOIN documents d ON d.id = c.document_id
+                               WHERE d.source = ? AND NOT EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = p.text_hash AND v.model = ?))
+                """, arguments: [source, model]) ?? false
+        }
+    }
+
+    /// Stores the vectors of an artifact for a document already indexed here (with the same
+    /// chunks: same bytes, same versions), and remembers the artifact, in one transaction.
+    public func adoptVectors(of artifact: DocumentArtifact, name: String) async throws {
+        guard let model = artifact.model else { return }
+        let vectors = artifact.vectors
+        try await pool.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
+                SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
+                """)
+            for (hash, bytes) in vectors { try insert.execute(arguments: [hash, model, bytes]) }
+            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
+            try db.execute(sql: "INSERT OR REPLACE INTO artifacts(name, sha256) VALUES (?, ?)", arguments: [name, artifact.documentSHA256])
         }
     }
 

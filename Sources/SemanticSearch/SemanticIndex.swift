@@ -64,6 +64,7 @@ public final class SemanticIndex: @unchecked Sendable {
     private var dense: (version: String, index: DenseIndex)?
     private var denseBuilding = false
     private var stopped = false
+    private var kicked = false
     private let wake = DispatchSemaphore(value: 0)
 
     public init(index: ManualIndex, threads: Int, priority: Priority = .idle, batchSize: Int = 8,
@@ -75,10 +76,13 @@ public final class SemanticIndex: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Starts loading the model (`load` runs on the embedding thread) and then embedding.
-    public func start(load: @escaping @Sendable () throws -> any TextEmbedder) {
+    /// Starts loading the model (`load` runs on the embedding thread) and then embedding. With
+    /// `firstKickWithin`, embedding begins at the first `kick` (the start-up sync has finished:
+    /// parsing first, and vectors another replica shared are imported instead of computed), or
+    /// when that time has passed.
+    public func start(firstKickWithin: Duration? = nil, load: @escaping @Sendable () throws -> any TextEmbedder) {
         lock.withLock { background = true }
-        let thread = Thread { [self] in run(load: load) }
+        let thread = Thread { [self] in run(firstKickWithin: firstKickWithin, load: load) }
         thread.name = "manualbot-embed"
         thread.start()
     }
@@ -100,7 +104,10 @@ public final class SemanticIndex: @unchecked Sendable {
     }
 
     /// Something changed (a document indexed): look for passages to embed now.
-    public func kick() { wake.signal() }
+    public func kick() {
+        lock.withLock { kicked = true }
+        wake.signal()
+    }
 
     /// For health: the counts follow the index (re-read when documents or vectors changed,
     /// looked at no more than every 250 ms, so a flood of health checks costs no SQL).
@@ -138,7 +145,7 @@ public final class SemanticIndex: @unchecked Sendable {
 
     // MARK: - Embedding loop
 
-    private func run(load: @Sendable () throws -> any TextEmbedder) {
+    private func run(firstKickWithin: Duration?, load: @Sendable () throws -> any TextEmbedder) {
         // Named for `top -H` and /proc: Foundation's Thread.name does not reach the kernel on
         // Linux, and pthread_setname_np is not visible to Swift without _GNU_SOURCE.
         try? "manualbot-embed".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
@@ -161,6 +168,12 @@ public final class SemanticIndex: @unchecked Sendable {
         }
         install(embedder)
         logger.info("embedding model loaded", metadata: ["model": "\(embedder.modelID)", "threads": "\(threads)"])
+        if let firstKickWithin {
+            let deadline = ContinuousClock.now + firstKickWithin
+            while !lock.withLock({ kicked || stopped }), ContinuousClock.now < deadline {
+                _ = wake.wait(timeout: .now() + 0.5)
+            }
+        }
         var failures = 0
         while !lock.withLock({ stopped }) {
             do {

@@ -207,6 +207,40 @@ struct ArtifactReplicaTests {
         #expect((reply["reply"] as? String)?.contains("shuttle.txt") == true, "\(reply)")
     }
 
+    /// A replica that indexed the manuals without their vectors (the model was off, or it was
+    /// restarted while embedding) takes them from the bucket once another replica published them.
+    @Test(.enabled(if: EngineAvailability.enabled, "needs the embedding engine"))
+    func vectorsPublishedLaterAreAdoptedInsteadOfEmbedded() async throws {
+        let bucket = try await Self.bucketWithManuals()
+        let data = try TemporaryDirectory(), empty = try TemporaryDirectory()
+        let lexicalOnly = try ServeProcess(manualsDirectory: empty.path, dataDirectory: data.path,
+                                           environment: Self.environment(bucket, embeddings: false))
+        try await lexicalOnly.start()
+        _ = try await lexicalOnly.waitForIngest()
+        lexicalOnly.killHard()
+
+        let publisherReplica = try await Self.replica(bucket, embeddings: true)
+        try await Self.eventually("the model's artifacts published") {
+            Self.metric(try await publisherReplica.server.metricsText(), "manualbot_artifacts_published_total") == 2
+        }
+        publisherReplica.stop()
+
+        let restarted = try ServeProcess(manualsDirectory: empty.path, dataDirectory: data.path,
+                                         environment: Self.environment(bucket, embeddings: true))
+        try await restarted.start()
+        defer { restarted.killHard() }
+        _ = try await restarted.waitForIngest()
+        try await Self.eventually("semantically ready") {
+            let semantic = try await restarted.request("GET", "/api/v1/health").1["semantic"] as? [String: Any] ?? [:]
+            return semantic["ready"] as? Bool == true
+        }
+        let metrics = try await restarted.metricsText()
+        #expect(Self.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
+        #expect(Self.metric(metrics, "manualbot_ingest_documents_total") == 0)
+        #expect(Self.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
+        withExtendedLifetime((data, empty)) {}
+    }
+
     @Test func aTruncatedArtifactIsDetectedRecomputedAndReplaced() async throws {
         let bucket = try await Self.bucketWithManuals()
         let firstReplica = try await Self.replica(bucket, embeddings: false)
