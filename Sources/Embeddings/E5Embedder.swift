@@ -15,6 +15,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     typealias BatchFunction = @convention(c) (OpaquePointer, UnsafeMutablePointer<UnsafePointer<CChar>?>, Int32, Int32,
                                               UnsafeMutablePointer<Float>) -> Int32
     typealias FreeFunction = @convention(c) (OpaquePointer) -> Void
+    typealias TokenCountFunction = @convention(c) (OpaquePointer, UnsafePointer<CChar>, Int32) -> Int32
     // libgomp's, loaded with the engine: the thread count is per calling thread.
     typealias SetThreadsFunction = @convention(c) (Int32) -> Void
 
@@ -28,6 +29,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     private let embedBatch: BatchFunction
     private let setThreads: SetThreadsFunction?
     private let free: FreeFunction
+    private let countTokens: TokenCountFunction?
 
     /// Loads the engine and the model; throws a readable error for a missing engine, a missing,
     /// truncated or foreign model file, or a model that fails its self-check.
@@ -52,6 +54,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         embedBatch = try symbol("e5_embed_batch", as: BatchFunction.self)
         free = try symbol("e5_free", as: FreeFunction.self)
         setThreads = try? symbol("omp_set_num_threads", as: SetThreadsFunction.self)
+        countTokens = try? symbol("e5_token_count", as: TokenCountFunction.self)
         guard let model = load(modelPath) else { throw EmbeddingError("embedding model \(modelPath) was refused by the engine") }
         self.model = model
         self.dimension = Int(dimension(model))
@@ -84,6 +87,12 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         }
         guard status == 0 else { throw EmbeddingError("the embedding engine failed (status \(status))") }
         return (0..<texts.count).map { Array(output[$0 * dimension..<($0 + 1) * dimension]) }
+    }
+
+    public func tokenCount(_ text: String, as role: EmbeddingRole) -> Int? {
+        guard let countTokens else { return nil }
+        let count = text.withCString { countTokens(model, $0, role == .query ? 1 : 0) }
+        return count >= 0 ? Int(count) : nil
     }
 
     static func modelID(fingerprint: String?) -> String { "multilingual-e5-small-q4:" + (fingerprint ?? "unknown") }

@@ -56,6 +56,10 @@ struct EmbeddingTests {
         // What shared artifacts are named by before the engine loads is what the engine reports.
         let identity = try #require(E5Embedder.identity(ofModelAt: E5Embedder.defaultModelPath))
         #expect(identity.id == engine.modelID && identity.dimension == engine.dimension)
+        // Token counts decide the threads a question gets.
+        let short = try #require(engine.tokenCount("체크인", as: .query))
+        let long = try #require(engine.tokenCount(String(repeating: "노쇼 고객 환불 규정 ", count: 6), as: .query))
+        #expect(short > 0 && long > short)
         let question = try engine.embed(["예약하고 안 온 손님 돈 돌려줘요?"], as: .query, threads: 2)[0]
         let passages = try engine.embed(["노쇼 고객의 환불: 첫 1박 요금은 환불되지 않습니다.", "주차장은 지하 2층에 있으며 투숙객은 무료입니다."],
                                         as: .passage, threads: 2)
