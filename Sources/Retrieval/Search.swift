@@ -83,10 +83,16 @@ public struct RankedPassages: Sendable {
 
     /// The first passage of each (file, page), best first; empty when refused.
     public func distinctPages(limit: Int) -> [SearchHit] {
-        guard !refused else { return [] }
+        refused ? [] : SearchHit.distinctPages(passages, limit: limit)
+    }
+}
+
+extension SearchHit {
+    /// The first hit of each (file, page), in order, at most `limit`.
+    public static func distinctPages(_ hits: [SearchHit], limit: Int = .max) -> [SearchHit] {
         var seen = Set<String>()
         var result: [SearchHit] = []
-        for hit in passages where seen.insert("\(hit.source)\u{0}\(hit.page)").inserted {
+        for hit in hits where seen.insert("\(hit.source)\u{0}\(hit.page)").inserted {
             result.append(hit)
             if result.count == limit { break }
         }

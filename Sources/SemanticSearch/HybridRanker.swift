@@ -51,8 +51,8 @@ public enum HybridRanker {
                 fused[key] = (hit, contribution, fused.count)
             }
         }
-        for (rank, hit) in distinct(lexical.passages).enumerated() { add(hit, rank: rank + 1, weight: lexicalWeight) }
-        let densePages = distinct(dense.map(\.searchHit)).prefix(parameters.denseDepth)
+        for (rank, hit) in SearchHit.distinctPages(lexical.passages).enumerated() { add(hit, rank: rank + 1, weight: lexicalWeight) }
+        let densePages = SearchHit.distinctPages(dense.map(\.searchHit), limit: parameters.denseDepth)
         for (rank, hit) in densePages.enumerated() { add(hit, rank: rank + 1, weight: 1) }
         let passages = fused.values.sorted { a, b in
             a.score != b.score ? a.score > b.score : a.firstSeen < b.firstSeen
@@ -64,11 +64,5 @@ public enum HybridRanker {
         let evidence = parameters.refusalCoverageWeight * coverage + cosine
         let refused = passages.isEmpty || evidence < parameters.refusalThreshold
         return RankedPassages(passages: passages, refused: refused, terms: lexical.terms)
-    }
-
-    /// The first (best) hit of each (file, page), in order.
-    static func distinct(_ hits: [SearchHit]) -> [SearchHit] {
-        var seen = Set<String>()
-        return hits.filter { seen.insert("\($0.source)\u{0}\($0.page)").inserted }
     }
 }
