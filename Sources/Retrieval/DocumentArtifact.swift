@@ -29,20 +29,6 @@ public struct DocumentArtifact: Codable, Sendable, Equatable {
         case documentSHA256 = "document_sha256", versions, title, pages, ocrPages = "ocr_pages", ocrDetail = "ocr_detail"
         case reason, chunks, model, vectors
     }
-
-    public init(documentSHA256: String, versions: String, title: String?, pages: Int, ocrPages: Int, ocrDetail: String?,
-                reason: String?, chunks: [Chunk], model: String?, vectors: [String: Data]) {
-        self.documentSHA256 = documentSHA256
-        self.versions = versions
-        self.title = title
-        self.pages = pages
-        self.ocrPages = ocrPages
-        self.ocrDetail = ocrDetail
-        self.reason = reason
-        self.chunks = chunks
-        self.model = model
-        self.vectors = vectors
-    }
 }
 
 /// Where replicas share artifacts (the bucket, in production). Lookups never throw: an absent,
@@ -76,20 +62,16 @@ extension ManualIndex {
                                     chunks: artifact.chunks.count, ocrPages: artifact.ocrPages, status: .done,
                                     reason: artifact.reason, indexedAt: Date(), s3Key: s3Key, etag: etag,
                                     ocrDetail: artifact.ocrDetail)
-        let vectors = artifact.vectors, model = artifact.model
-        return try await replace(record, chunks: artifact.chunks) { db, _ in
-            if let model, !vectors.isEmpty {
-                // Only vectors of this document's windows; anything else in the artifact is ignored.
-                let insert = try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
-                    SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
-                    """)
-                for (hash, bytes) in vectors { try insert.execute(arguments: [hash, model, bytes]) }
-                try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
-            }
-            try db.execute(sql: "INSERT OR REPLACE INTO artifacts(name, sha256) VALUES (?, ?)",
-                           arguments: [name, artifact.documentSHA256])
+        return try await replace(record, chunks: artifact.chunks) { db, _ in try Self.storeShared(artifact, name: name, in: db) }
+    }
+
+    /// An artifact's vectors (only those of windows in the index: anything else in it is
+    /// ignored) and its name, as known to be in the bucket.
+    static func storeShared(_ artifact: DocumentArtifact, name: String, in db: Database) throws {
+        if let model = artifact.model, !artifact.vectors.isEmpty {
+            _ = try insertVectors(artifact.vectors.lazy.map { ($0.key, $0.value) }, model: model, in: db)
         }
+        try db.execute(sql: "INSERT OR REPLACE INTO artifacts(name, sha256) VALUES (?, ?)", arguments: [name, artifact.documentSHA256])
     }
 
     /// The artifact of the document at `source`, or nil while it is not complete: not parsed
@@ -147,17 +129,8 @@ extension ManualIndex {
     /// Stores the vectors of an artifact for a document already indexed here (with the same
     /// chunks: same bytes, same versions), and remembers the artifact, in one transaction.
     public func adoptVectors(of artifact: DocumentArtifact, name: String) async throws {
-        guard let model = artifact.model else { return }
-        let vectors = artifact.vectors
-        try await pool.write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
-                SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
-                """)
-            for (hash, bytes) in vectors { try insert.execute(arguments: [hash, model, bytes]) }
-            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
-            try db.execute(sql: "INSERT OR REPLACE INTO artifacts(name, sha256) VALUES (?, ?)", arguments: [name, artifact.documentSHA256])
-        }
+        guard artifact.model != nil else { return }
+        try await pool.write { db in try Self.storeShared(artifact, name: name, in: db) }
     }
 
     /// Remembers that the artifact `name` is in the bucket (published by this replica).

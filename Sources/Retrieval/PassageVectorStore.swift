@@ -51,19 +51,23 @@ extension ManualIndex {
     /// meanwhile gets none: vectors exist only for passages in the index.
     @discardableResult
     public func storeVectors(model: String, _ vectors: [(textHash: String, bytes: [UInt8])]) throws -> Int {
-        try pool.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
-                SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
-                """)
-            var stored = 0
-            for (hash, bytes) in vectors {
-                try insert.execute(arguments: [hash, model, Data(bytes)])
-                stored += db.changesCount
-            }
-            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
-            return stored
+        try pool.write { db in try Self.insertVectors(vectors.lazy.map { ($0.textHash, Data($0.bytes)) }, model: model, in: db) }
+    }
+
+    /// Inserts vectors of passages that are in the index (any other is skipped) and moves the
+    /// vector version; returns how many were stored. Embedding and artifact imports both write here.
+    static func insertVectors(_ vectors: some Sequence<(String, Data)>, model: String, in db: Database) throws -> Int {
+        let insert = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
+            SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
+            """)
+        var stored = 0
+        for (hash, bytes) in vectors {
+            try insert.execute(arguments: [hash, model, bytes])
+            stored += db.changesCount
         }
+        try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
+        return stored
     }
 
     public func semanticCounts(model: String) throws -> SemanticCounts {
