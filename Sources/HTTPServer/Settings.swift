@@ -78,6 +78,14 @@ public struct Settings: Sendable {
             }
             return value
         }
+        func boolean(_ name: String, _ expected: String = "on or off") throws -> Bool? {
+            guard let raw = environment[name], !raw.isEmpty else { return nil }
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw SettingsError(message: "\(name) must be \(expected), got \"\(raw)\"")
+            }
+        }
         if let host = environment["HOST"], !host.isEmpty { settings.host = host }
         if let port = try integer("PORT", 0...65535) { settings.port = port }
         if let dir = environment["DATA_DIR"], !dir.isEmpty { settings.dataDirectory = dir }
@@ -108,13 +116,7 @@ public struct Settings: Sendable {
         if let value = try integer("PARSE_TIMEOUT_SECONDS", 1...3600) { settings.parseTimeoutSeconds = value }
         if let value = try integer("PARSE_MEMORY_MB", 64...65536) { settings.parseMemoryMB = value }
         if let value = try integer("PARSE_WORKERS", 1...64) { settings.parseWorkers = value }
-        if let raw = environment["OCR"], !raw.isEmpty {
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": settings.ocr.enabled = true
-            case "0", "false", "no", "off": settings.ocr.enabled = false
-            default: throw SettingsError(message: "OCR must be on or off, got \"\(raw)\"")
-            }
-        }
+        if let value = try boolean("OCR") { settings.ocr.enabled = value }
         if let value = try integer("OCR_DPI", 72...600) { settings.ocr.dpi = value }
         if let raw = environment["OCR_LANGUAGES"], !raw.isEmpty {
             // Tesseract language codes joined by '+', e.g. kor+eng; nothing else reaches its loader.
@@ -146,22 +148,10 @@ public struct Settings: Sendable {
             }
             settings.s3Endpoint = url
         }
-        if let raw = environment["S3_FORCE_PATH_STYLE"], !raw.isEmpty {
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": settings.s3ForcePathStyle = true
-            case "0", "false", "no", "off": settings.s3ForcePathStyle = false
-            default: throw SettingsError(message: "S3_FORCE_PATH_STYLE must be true or false, got \"\(raw)\"")
-            }
-        }
+        if let value = try boolean("S3_FORCE_PATH_STYLE", "true or false") { settings.s3ForcePathStyle = value }
         if let value = try integer("SYNC_INTERVAL_SECONDS", 0...86_400) { settings.syncIntervalSeconds = value }
         if let value = try integer("S3_MAX_OBJECT_MB", 1...4096) { settings.s3MaxObjectMB = value }
-        if let raw = environment["S3_ARTIFACTS"], !raw.isEmpty {
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": settings.s3Artifacts = true
-            case "0", "false", "no", "off": settings.s3Artifacts = false
-            default: throw SettingsError(message: "S3_ARTIFACTS must be on or off, got \"\(raw)\"")
-            }
-        }
+        if let value = try boolean("S3_ARTIFACTS") { settings.s3Artifacts = value }
         if let raw = environment["S3_ARTIFACTS_PREFIX"] {
             let prefix = String(raw.drop { $0 == "/" })
             guard !prefix.isEmpty, prefix.utf8.count <= 512 else {
@@ -169,13 +159,7 @@ public struct Settings: Sendable {
             }
             settings.s3ArtifactsPrefix = prefix.hasSuffix("/") ? prefix : prefix + "/"
         }
-        if let raw = environment["EMBEDDINGS"], !raw.isEmpty {
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": settings.embeddings = true
-            case "0", "false", "no", "off": settings.embeddings = false
-            default: throw SettingsError(message: "EMBEDDINGS must be on or off, got \"\(raw)\"")
-            }
-        }
+        if let value = try boolean("EMBEDDINGS") { settings.embeddings = value }
         if let path = environment["EMBED_MODEL_PATH"], !path.isEmpty { settings.embedModelPath = path }
         if let path = environment["EMBED_ENGINE_PATH"], !path.isEmpty { settings.embedEnginePath = path }
         if let value = try integer("EMBED_THREADS", 1...256) { settings.embedThreads = value }
