@@ -160,11 +160,6 @@ struct ArtifactReplicaTests {
         Issue.record("timed out waiting for: \(what)")
     }
 
-    static func metric(_ text: String, _ name: String) -> Int {
-        text.split(separator: "\n").filter { $0.hasPrefix(name) }
-            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +).asInt
-    }
-
     static func documents(_ server: ServeProcess) async throws -> [[String: Any]] {
         let (_, body) = try await server.request("GET", "/api/v1/docs")
         return body["documents"] as? [[String: Any]] ?? []
@@ -179,8 +174,8 @@ struct ArtifactReplicaTests {
         try await Self.eventually("both artifacts published") { try await bucket.artifactKeys().count == 2 }
         #expect(try await bucket.artifactKeys().allSatisfy { $0.hasSuffix(".artifact") })
         let firstMetrics = try await first.metricsText()
-        #expect(Self.metric(firstMetrics, "manualbot_embedded_passages_total") > 0)
-        #expect(Self.metric(firstMetrics, "manualbot_artifacts_published_total") == 2)
+        #expect(ServeProcess.metric(firstMetrics, "manualbot_embedded_passages_total") > 0)
+        #expect(ServeProcess.metric(firstMetrics, "manualbot_artifacts_published_total") == 2)
 
         // The prefix is never read as manuals, even an object there that looks like one.
         try await bucket.client.putObject(bucket: bucket.name, key: Self.prefix + "looks-like-a-manual.txt", data: Data("객실 안내".utf8))
@@ -188,15 +183,13 @@ struct ArtifactReplicaTests {
         let second = secondReplica.server
         defer { secondReplica.stop() }
         _ = try await second.waitForIngest()
-        try await Self.eventually("the second replica semantically ready") {
-            let semantic = try await second.request("GET", "/api/v1/health").1["semantic"] as? [String: Any] ?? [:]
-            return semantic["ready"] as? Bool == true
-        }
+        let semantic = try await second.waitForSemanticReady()
+        #expect(semantic["ready"] as? Bool == true, "the second replica semantically ready: \(semantic)")
         let metrics = try await second.metricsText()
-        #expect(Self.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
-        #expect(Self.metric(metrics, "manualbot_ingest_documents_total") == 0, "parsed a document: \(metrics)")
-        #expect(Self.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
-        #expect(Self.metric(metrics, "manualbot_artifacts_published_total") == 0)
+        #expect(ServeProcess.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
+        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 0, "parsed a document: \(metrics)")
+        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
+        #expect(ServeProcess.metric(metrics, "manualbot_artifacts_published_total") == 0)
 
         let firstDocuments = try await Self.documents(first), secondDocuments = try await Self.documents(second)
         #expect(secondDocuments.count == 2, "\(second.log)")
@@ -221,7 +214,7 @@ struct ArtifactReplicaTests {
 
         let publisherReplica = try await Self.replica(bucket, embeddings: true)
         try await Self.eventually("the model's artifacts published") {
-            Self.metric(try await publisherReplica.server.metricsText(), "manualbot_artifacts_published_total") == 2
+            ServeProcess.metric(try await publisherReplica.server.metricsText(), "manualbot_artifacts_published_total") == 2
         }
         publisherReplica.stop()
 
@@ -230,14 +223,12 @@ struct ArtifactReplicaTests {
         try await restarted.start()
         defer { restarted.killHard() }
         _ = try await restarted.waitForIngest()
-        try await Self.eventually("semantically ready") {
-            let semantic = try await restarted.request("GET", "/api/v1/health").1["semantic"] as? [String: Any] ?? [:]
-            return semantic["ready"] as? Bool == true
-        }
+        let semantic = try await restarted.waitForSemanticReady()
+        #expect(semantic["ready"] as? Bool == true, "semantically ready: \(semantic)")
         let metrics = try await restarted.metricsText()
-        #expect(Self.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
-        #expect(Self.metric(metrics, "manualbot_ingest_documents_total") == 0)
-        #expect(Self.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
+        #expect(ServeProcess.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
+        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 0)
+        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
         withExtendedLifetime((data, empty)) {}
     }
 
@@ -256,9 +247,9 @@ struct ArtifactReplicaTests {
         defer { secondReplica.stop() }
         _ = try await second.waitForIngest()
         let metrics = try await second.metricsText()
-        #expect(Self.metric(metrics, "manualbot_artifact_lookups_total{result=\"truncated\"}") == 1, "\(metrics)")
-        #expect(Self.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 1)
-        #expect(Self.metric(metrics, "manualbot_ingest_documents_total") == 1, "only the damaged one is parsed")
+        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"truncated\"}") == 1, "\(metrics)")
+        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 1)
+        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 1, "only the damaged one is parsed")
         #expect(second.log.contains("shared artifact rejected"))
         #expect(try await Self.documents(second).allSatisfy { $0["status"] as? String == "done" })
         try await Self.eventually(seconds: 30, "the artifact replaced") {
@@ -279,7 +270,7 @@ struct ArtifactReplicaTests {
         #expect(documents.count == 2)
         #expect(documents.allSatisfy { $0["status"] as? String == "done" }, "\(documents)")
         try await Self.eventually(seconds: 30, "the refused publish counted") {
-            Self.metric(try await server.metricsText(), "manualbot_artifact_publish_failures_total") == 2
+            ServeProcess.metric(try await server.metricsText(), "manualbot_artifact_publish_failures_total") == 2
         }
         #expect(server.log.contains("cannot publish a shared artifact"))
         #expect(try await bucket.artifactKeys().isEmpty)
@@ -300,7 +291,7 @@ struct ArtifactReplicaTests {
         _ = try await server.waitForIngest()
         try await Task.sleep(for: .seconds(3))  // past a publishing pass, were there one
         let metrics = try await server.metricsText()
-        #expect(Self.metric(metrics, "manualbot_ingest_documents_total") == 2, "parsed both, imported none")
+        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 2, "parsed both, imported none")
         #expect(!metrics.contains("manualbot_artifact_lookups_total"))
         #expect(!metrics.contains("manualbot_artifacts_published_total"))
         #expect(try await Self.documents(server).count == 2, "\(server.log)")
@@ -330,16 +321,12 @@ struct ArtifactReplicaTests {
         defer { secondReplica.stop() }
         _ = try await second.waitForIngest()
         let metrics = try await second.metricsText()
-        #expect(Self.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
-        #expect(Self.metric(metrics, "manualbot_ingest_documents_total") == 0)
+        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
+        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 0)
         let question = try JSONSerialization.data(withJSONObject: ["message": "셔틀 후문 주차장 30분마다"])
         let (_, reply) = try await second.request("POST", "/api/v1/chat", body: question, headers: ["Content-Type": "application/json"])
         let text = reply["reply"] as? String ?? ""
         #expect(text.contains("후문"), "\(reply)")
         #expect(!text.contains("정문"))
     }
-}
-
-private extension Double {
-    var asInt: Int { Int(self) }
 }

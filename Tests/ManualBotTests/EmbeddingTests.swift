@@ -236,16 +236,9 @@ struct EmbeddingTests {
 
         let second = try ServeProcess(manualsDirectory: Paths.sampleManuals.path, dataDirectory: data.path, environment: environment)
         try await second.start()
-        var semantic: [String: Any] = [:]
-        for _ in 0..<4800 {
-            semantic = try await second.request("GET", "/api/v1/health").1["semantic"] as? [String: Any] ?? [:]
-            if semantic["ready"] as? Bool == true { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let semantic = try await second.waitForSemanticReady()
         #expect(semantic["ready"] as? Bool == true, "\(semantic)")
-        let metrics = try await second.metricsText()
-        let embedded = metrics.split(separator: "\n").first { $0.hasPrefix("manualbot_embedded_passages_total") }
-            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+        let embedded = ServeProcess.metric(try await second.metricsText(), "manualbot_embedded_passages_total")
         // The second run embedded only what the first had not stored (and at most one batch more
         // that was in flight when the first was killed).
         #expect(embedded > 0 && embedded <= pendingAtKill, "embedded \(embedded), pending at kill \(pendingAtKill)")

@@ -44,4 +44,22 @@ extension ServeProcess {
         let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// The sum of every series of the metric `name` (all label sets, or one when `name`
+    /// includes them) in a `/metrics` text; 0 when absent.
+    static func metric(_ text: String, _ name: String) -> Int {
+        Int(text.split(separator: "\n").filter { $0.hasPrefix(name) }
+            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +))
+    }
+
+    /// Polls health (bounded) until semantic search is ready; its last `semantic` object.
+    func waitForSemanticReady(seconds: Int = 240) async throws -> [String: Any] {
+        var semantic: [String: Any] = [:]
+        for _ in 0..<(seconds * 20) {
+            semantic = try await request("GET", "/api/v1/health").1["semantic"] as? [String: Any] ?? [:]
+            if semantic["ready"] as? Bool == true { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return semantic
+    }
 }
