@@ -1,51 +1,60 @@
 #!/usr/bin/env python3
 # Calibrates HybridRanker offline: reads `manualbot eval --modes hybrid --dump-candidates FILE`
-# dumps (each query's lexical and dense candidates with its labels and split) and grids the
-# page-level weighted RRF (k, lexical weight base a and slope b on the best coverage, dense
-# depth) on the dev split, printing the best settings with their test-split figures.
-#   python3 bench/fusion_grid.py DUMP.jsonl
-import json, sys, itertools
+# dumps (each query's lexical and dense candidates with its labels and split), one per set, and
+# grids the page-level score fusion (lexical share = min(1, a + b × best coverage), lexical
+# BM25 / best BM25, dense exp((cosine − best cosine) / T)) on the dev splits, keeping settings
+# under which no set's dev split falls below lexical alone. Prints the best by mean dev MRR@5,
+# then their test-split figures beside plain RRF and lexical (look at test once, at the end).
+#   python3 bench/fusion_grid.py para.jsonl hotel.jsonl typos.jsonl allganize.jsonl
+import json, math, sys
 def load(p): return [json.loads(l) for l in open(p)]
-def match(q, c): return c['file']==q['file'] and (not q['pages'] or c['page'] in q['pages'])
+def match(q, c): return c['file'] == q['file'] and (not q['pages'] or c['page'] in q['pages'])
 def rr(q, ranked, k=5):
-    for i,c in enumerate(ranked[:k]):
-        if match(q,c): return 1/(i+1)
+    for i, c in enumerate(ranked[:k]):
+        if match(q, c): return 1 / (i + 1)
     return 0
 def pages(lst):
-    seen=set(); out=[]
+    seen = set(); out = []
     for c in lst:
-        key=(c['file'],c['page'])
+        key = (c['file'], c['page'])
         if key in seen: continue
         seen.add(key); out.append(c)
     return out
-def fuse(q, K=10, a=0.3, b=2, depth=80, page=True, dw=1.0):
-    lex = q['lexical']; den = q['dense'][:depth]
-    if page: lex, den = pages(lex), pages(den)
+def score_fusion(q, a=0.3, b=0.5, T=0.04, depth=80):
+    lex = pages(q['lexical']); den = pages(q['dense'])[:depth]
     cov = q['lexical'][0]['coverage'] if q['lexical'] else 0
-    wl = a + b*cov
-    sc={}; meta={}
-    key=(lambda c:(c['file'],c['page'])) if page else (lambda c:c['chunk'])
-    for i,c in enumerate(lex): k=key(c); sc[k]=sc.get(k,0)+wl/(K+i+1); meta[k]=c
-    for i,c in enumerate(den): k=key(c); sc[k]=sc.get(k,0)+dw/(K+i+1); meta.setdefault(k,c)
-    return [meta[x] for x,_ in sorted(sc.items(), key=lambda t:-t[1])]
-def ev(qs, **P):
-    ans=[q for q in qs if q['answerable']]
-    r=[rr(q,fuse(q,**P)) for q in ans]
-    return round(sum(r)/len(r),3), round(sum(1 for x in r if x>0)/len(r),3)
-qs=load(sys.argv[1])
-for split in ('dev','test'):
-    sel=[q for q in qs if q['split']==split]
-    ans=[q for q in sel if q['answerable']]
-    print(split, 'lex chunk', round(sum(rr(q,q['lexical']) for q in ans)/len(ans),3), 'lex page', round(sum(rr(q,pages(q['lexical'])) for q in ans)/len(ans),3),
-          'dense chunk', round(sum(rr(q,q['dense']) for q in ans)/len(ans),3), 'dense page', round(sum(rr(q,pages(q['dense'])) for q in ans)/len(ans),3))
-    print(' rrf60 chunk', ev(sel,K=60,a=1,b=0,page=False), 'rrf60 page', ev(sel,K=60,a=1,b=0,page=True))
-dev=[q for q in qs if q['split']=='dev']; test=[q for q in qs if q['split']=='test']
-res=[]
-for K in (3,5,10,20,40,60):
-  for a in (0.2,0.5,1):
-    for b in (0,1,2,4):
-      for page in (True,False):
-        for depth in (20,80):
-          res.append((ev(dev,K=K,a=a,b=b,page=page,depth=depth),dict(K=K,a=a,b=b,page=page,depth=depth)))
-res.sort(key=lambda t:(-t[0][0],-t[0][1]))
-for r in res[:8]: print(r, 'test', ev(test,**r[1]))
+    share = min(1.0, a + b * cov)
+    sc = {}; meta = {}
+    for c in lex:
+        k = (c['file'], c['page']); meta[k] = c; sc[k] = share * c['score'] / lex[0]['score']
+    for c in den:
+        k = (c['file'], c['page']); meta.setdefault(k, c)
+        sc[k] = sc.get(k, 0) + (1 - share) * math.exp((c['cosine'] - den[0]['cosine']) / T)
+    return [meta[x] for x, _ in sorted(sc.items(), key=lambda t: -t[1])]
+def plain_rrf(q, K=60, depth=80):
+    sc = {}; meta = {}
+    for lst in (pages(q['lexical']), pages(q['dense'])[:depth]):
+        for i, c in enumerate(lst):
+            k = (c['file'], c['page']); meta.setdefault(k, c); sc[k] = sc.get(k, 0) + 1 / (K + i + 1)
+    return [meta[x] for x, _ in sorted(sc.items(), key=lambda t: -t[1])]
+def mrr(qs, rank):
+    ans = [q for q in qs if q['answerable']]
+    return round(sum(rr(q, rank(q)) for q in ans) / len(ans), 3)
+sets = {p.rsplit('/', 1)[-1].removesuffix('.jsonl'): load(p) for p in sys.argv[1:]}
+def half(name, split): return [q for q in sets[name] if q['split'] == split]
+lexical = {n: mrr(half(n, 'dev'), lambda q: pages(q['lexical'])) for n in sets}
+print('dev lexical', lexical)
+grid = []
+for T in (0.02, 0.03, 0.04, 0.06, 0.08):
+    for a in (0.1, 0.2, 0.3, 0.4, 0.5):
+        for b in (0, 0.25, 0.5, 1.0):
+            for depth in (20, 80):
+                P = dict(a=a, b=b, T=T, depth=depth)
+                dev = {n: mrr(half(n, 'dev'), lambda q: score_fusion(q, **P)) for n in sets}
+                if all(dev[n] >= lexical[n] for n in sets):
+                    grid.append((round(sum(dev.values()) / len(dev), 3), dev, P))
+grid.sort(key=lambda t: -t[0])
+for mean, dev, P in grid[:8]: print('dev', mean, dev, P)
+print('test lexical', {n: mrr(half(n, 'test'), lambda q: pages(q['lexical'])) for n in sets})
+print('test plain RRF', {n: mrr(half(n, 'test'), plain_rrf) for n in sets})
+for mean, dev, P in grid[:3]: print('test', {n: mrr(half(n, 'test'), lambda q: score_fusion(q, **P)) for n in sets}, P)

@@ -36,10 +36,16 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Threads for embedding passages.")
     var embedThreads = 2
 
-    @Option(help: "Hybrid: RRF rank offset k.")
+    @Option(help: "Hybrid: how the two rankings are fused (score, reciprocalRank).")
+    var fusionMethod: String?
+
+    @Option(help: "Hybrid, score fusion: temperature of exp((cosine − best cosine) / T).")
+    var denseTemperature: Double?
+
+    @Option(help: "Hybrid, reciprocal-rank fusion: rank offset k.")
     var rrfK: Double?
 
-    @Option(help: "Hybrid: lexical weight = base + slope × best coverage.")
+    @Option(help: "Hybrid: lexical share (score fusion) or weight (RRF) = base + slope × best coverage.")
     var lexicalBase: Double?
 
     @Option(help: "Hybrid: lexical weight slope on the best passage's coverage.")
@@ -116,8 +122,15 @@ struct Eval: AsyncParsableCommand {
         var needsVectors: Bool { self == .dense || self == .hybrid || self == .rrf }
     }
 
-    func fusion() -> FusionParameters {
+    func fusion() throws -> FusionParameters {
         var fusion = FusionParameters()
+        if let fusionMethod {
+            guard let method = FusionParameters.Method(rawValue: fusionMethod) else {
+                throw ValidationError("--fusion-method: one of \(FusionParameters.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            fusion.method = method
+        }
+        if let denseTemperature { fusion.denseTemperature = denseTemperature }
         if let rrfK { fusion.rankOffset = rrfK }
         if let lexicalBase { fusion.lexicalBase = lexicalBase }
         if let lexicalSlope { fusion.lexicalSlope = lexicalSlope }
@@ -174,7 +187,7 @@ struct Eval: AsyncParsableCommand {
             }
             var search = HybridSearch(semantic: semantic!)
             search.options = options(for: .standard)
-            search.fusion = fusion()
+            search.fusion = try fusion()
             return search
         }
 
