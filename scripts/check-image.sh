@@ -10,7 +10,10 @@
 #   4. `manualbot serve` started in it by chroot as that user (with /proc mounted) on 127.0.0.1:
 #      /api/v1/health, a chat answered with sources, `manualbot healthcheck` and `manualbot smoke`
 #      inside the root, and SIGTERM → exit 0;
-#   5. prints the root's size (≈ the image's; goal < 200 MB), then unmounts and removes it.
+#      and a scanned page through OCR (Tesseract loads libarchive → libxml2 → ICU, whose data
+#      deploy/slim-icu.sh replaced);
+#   5. prints the root's size (≈ the image's; goal < 300 MB with OCR and the embedding model,
+#      issue #12), then unmounts and removes it.
 # Slow (a release build is ~10 minutes on 2 cores, debootstrap a few): not part of
 # scripts/test.sh. Needs root and the Debian mirror.
 #
@@ -116,6 +119,9 @@ chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive /bin/bash -o pipefail
   "apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages" >"$work/apt.log" 2>&1 \
   || { tail -20 "$work/apt.log" >&2; fail "apt-get install in the root"; }
 chroot "$root" apt-get clean
+# ICU's data replaced by the empty stub, as the runtime stage does (deploy/slim-icu.sh).
+cc -O2 -shared -fPIC -Wl,-soname,libicudata.so.72 -o "$work/libicudata.so.72" deploy/icudata-stub.c
+sh deploy/slim-icu.sh "$work/libicudata.so.72" "$root"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old "$root"/var/log/*.log
 : >"$root/etc/resolv.conf"
 
@@ -166,6 +172,12 @@ reply = " ".join(answer["reply"].split())
 print(f"check-image: ✓ chat: {len(sources)} sources, top {top['source']} p.{top.get('page')}: {reply[:70]}…", file=sys.stderr)
 EOF
 "${in_root[@]}" manualbot healthcheck >&2 || fail "manualbot healthcheck in the root"
+missing=$(chroot "$root" ldd /usr/local/bin/manualbot | grep "not found" || true)
+[[ -z $missing ]] || fail "libraries missing in the root: $missing"
+install -m 0644 Tests/Fixtures/scan_clean_300dpi.pdf "$root/app/scan.pdf"
+"${in_root[@]}" manualbot extract --ocr on /app/scan.pdf >"$work/ocr.json" || fail "manualbot extract --ocr on in the root"
+grep -q '환불' "$work/ocr.json" || fail "OCR in the root read no Korean: $(head -c 300 "$work/ocr.json")"
+say "✓ OCR of a scanned page in the root"
 read -r -a smoke_args <<<"${SMOKE_ARGS:---skip s3 --skip pdf}"
 "${in_root[@]}" manualbot smoke --url "$base" "${smoke_args[@]}" >&2 || fail "manualbot smoke in the root"
 
@@ -181,6 +193,6 @@ say "✓ SIGTERM: exit 0 after ${elapsed_ms} ms"
 
 # 5. The size.
 say "runtime packages: $packages"
-say "root size: ${size_root} MB (manualbot binary ${size_binary} MB, the rest $((size_root - size_binary)) MB); goal < 200 MB"
-[[ $size_root -lt 200 ]] || say "WARNING: over the 200 MB goal"
+say "root size: ${size_root} MB (manualbot binary ${size_binary} MB, the rest $((size_root - size_binary)) MB); goal < 300 MB"
+[[ $size_root -lt 300 ]] || say "WARNING: over the 300 MB goal"
 say "passed"
