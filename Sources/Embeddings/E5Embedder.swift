@@ -106,12 +106,25 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     }
 
     /// The first 16 hex digits of the model file's SHA-256: new weights get a new model id.
+    /// Remembered per file (path, size, modification time): with shared artifacts on, the start
+    /// asks for it twice (`identity` while the model loads, then `init`), ~0.15 s of a core each.
     static func fingerprint(path: String) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        let key = "\(path)\u{0}\(attributes[.size] ?? 0)\u{0}\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        if let known = fingerprints.lock.withLock({ fingerprints.byFile[key] }) { return known }
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return nil }
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         data.withUnsafeBytes { raw in
             _ = CCrypto.SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, &digest)
         }
-        return digest.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let fingerprint = digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        fingerprints.lock.withLock { fingerprints.byFile[key] = fingerprint }
+        return fingerprint
     }
+
+    private final class Fingerprints: @unchecked Sendable {
+        let lock = NSLock()
+        var byFile: [String: String] = [:]
+    }
+    private static let fingerprints = Fingerprints()
 }
