@@ -15,11 +15,8 @@ public struct HybridSearch: Sendable {
 
     /// Every candidate passage, best first, in `mode`.
     public func rank(_ question: String, mode: Mode = .hybrid) async throws -> RankedPassages {
-        guard mode != .lexical else { return try await semantic.index.rankPassages(question, options: options) }
-        // The question is embedded (~20 ms, on its own thread) while the lexical search runs.
-        async let nearest = nearest(question)
         let lexical = try await semantic.index.rankPassages(question, options: options)
-        guard let dense = try await nearest else { return lexical }
+        guard mode != .lexical, let dense = try await nearest(question) else { return lexical }
         if mode == .dense {
             let passages = dense.map(\.searchHit)
             return RankedPassages(passages: passages, refused: passages.isEmpty, terms: lexical.terms)
