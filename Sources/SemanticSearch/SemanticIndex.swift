@@ -65,6 +65,7 @@ public final class SemanticIndex: @unchecked Sendable {
     private var denseBuilding = false
     private var stopped = false
     private var kicked = false
+    private var questionsInFlight = 0
     private let wake = DispatchSemaphore(value: 0)
 
     public init(index: ManualIndex, threads: Int, priority: Priority = .idle, batchSize: Int = 8,
@@ -234,24 +235,34 @@ public final class SemanticIndex: @unchecked Sendable {
         guard let embedder = activeEmbedder else { return nil }
         let cache = queryCache
         return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            DispatchQueue.global().async { [self] in
                 continuation.resume(with: Result {
                     try cache.vector(for: question) {
-                        try embedder.embed([question], as: .query, threads: Self.queryThreads(embedder.tokenCount(question, as: .query)))[0]
+                        let threads = beginQuestion()
+                        defer { endQuestion() }
+                        return try embedder.embed([question], as: .query, threads: threads)[0]
                     }
                 })
             }
         }
     }
 
-    /// Threads for embedding one question: one, so that concurrent chats each get a core, except
-    /// for a long question on a machine with two or more. Measured here (e5-small-q4, 2 cores):
-    /// 13 tokens 18 ms on one thread, 27 ms on two (waking OpenMP's passive workers costs more
-    /// than it saves); 32 tokens 44 ms on one, 37 ms on two.
-    static func queryThreads(_ tokens: Int?) -> Int {
-        guard let tokens, tokens >= 24 else { return 1 }
-        return min(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads for the question about to be embedded: every core (two here) when no other
+    /// question is being embedded — a 20-token question takes 13 ms on two threads, 25 ms on
+    /// one — and one when others are, so that concurrent chats each keep a core instead of
+    /// their OpenMP workers contending for both.
+    private func beginQuestion() -> Int {
+        lock.withLock {
+            questionsInFlight += 1
+            return questionsInFlight == 1 ? Self.cores : 1
+        }
     }
+
+    private func endQuestion() {
+        lock.withLock { questionsInFlight -= 1 }
+    }
+
+    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// The dense index for the vectors stored now; while a newer one is being built (vectors
     /// arriving during an embedding run), searches use the previous one.

@@ -56,10 +56,6 @@ struct EmbeddingTests {
         // What shared artifacts are named by before the engine loads is what the engine reports.
         let identity = try #require(E5Embedder.identity(ofModelAt: E5Embedder.defaultModelPath))
         #expect(identity.id == engine.modelID && identity.dimension == engine.dimension)
-        // Token counts decide the threads a question gets.
-        let short = try #require(engine.tokenCount("체크인", as: .query))
-        let long = try #require(engine.tokenCount(String(repeating: "노쇼 고객 환불 규정 ", count: 6), as: .query))
-        #expect(short > 0 && long > short)
         let question = try engine.embed(["예약하고 안 온 손님 돈 돌려줘요?"], as: .query, threads: 2)[0]
         let passages = try engine.embed(["노쇼 고객의 환불: 첫 1박 요금은 환불되지 않습니다.", "주차장은 지하 2층에 있으며 투숙객은 무료입니다."],
                                         as: .passage, threads: 2)
@@ -211,6 +207,25 @@ struct EmbeddingTests {
         let served = try await server.service.find("노쇼 고객 환불 어떻게 해요?", limit: 5)
         #expect(served.hits == lexical.hits)
         #expect(try vectorCounts(server.service.index).total == 0)
+    }
+
+    /// EMBED_THREADS is what the engine runs on. A thread starts with its creator's name, so the
+    /// embedding thread's OpenMP workers are named manualbot-embed too: n of them with
+    /// EMBED_THREADS=n. (The engine once bound to the system libgomp that Tesseract loads, and ran
+    /// every call on all cores whatever was set.)
+    @Test(arguments: [1, 2]) func embedThreadsIsWhatTheEngineRunsOn(_ threads: Int) async throws {
+        let data = try TemporaryDirectory()
+        let server = try ServeProcess(manualsDirectory: Paths.sampleManuals.path, dataDirectory: data.path,
+                                      environment: ["EMBEDDINGS": "on", "EMBED_THREADS": "\(threads)"])
+        try await server.start()
+        let semantic = try await server.waitForSemanticReady()
+        #expect(semantic["ready"] as? Bool == true, "\(semantic)")
+        let pid = server.process.processIdentifier
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(names.filter { $0 == "manualbot-embed" }.count == threads, "\(names.sorted())")
+        server.killHard()
     }
 
     @Test func killDuringEmbeddingLeavesAConsistentIndexThatResumes() async throws {
