@@ -21,7 +21,7 @@ struct ArtifactPublishService: Service {
                 try await Task.sleep(for: interval)
                 // One small read when nothing changed; a full pass when something did, and
                 // every few minutes for writes the bucket refused before.
-                let version = try? index.vectorVersion()
+                let version = try? await index.vectorVersion()
                 guard version != seen || ContinuousClock.now - lastPass > .seconds(300) else { continue }
                 do {
                     try await publisher.publishPending()

@@ -48,7 +48,7 @@ public final class ManualService: Sendable {
         return try await index.find(question, limit: limit)
     }
 
-    var semanticHealth: SemanticHealth { SemanticHealth(semantic, offReason: semanticOffReason) }
+    func semanticHealth() async -> SemanticHealth { SemanticHealth(await semantic?.status(), offReason: semanticOffReason) }
 
     /// Where the manuals come from: `s3://bucket/prefix` or the folder.
     public var manualSource: String { bucket?.location ?? manualsDirectory }

@@ -82,7 +82,7 @@ func deepHealth(service: ManualService, timeout: Duration = .seconds(10)) async 
     let ok = check?.ok ?? true
     let body = DeepHealthBody(status: ok ? "ok" : "error", source: service.manualSource, documents: stats.documents,
                               chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest,
-                              semantic: service.semanticHealth, s3: check)
+                              semantic: await service.semanticHealth(), s3: check)
     return JSONBody.response(body, status: ok ? .ok : .serviceUnavailable)
 }
 

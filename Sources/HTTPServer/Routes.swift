@@ -118,7 +118,7 @@ func health(service: ManualService) async throws -> Response {
     let stats = try await service.index.cachedStats()
     let ingest = await service.ingestStatus()
     let body = HealthBody(documents: stats.documents, chunks: stats.chunks, pages: stats.pages, failed: stats.failed, ingest: ingest,
-                          semantic: service.semanticHealth)
+                          semantic: await service.semanticHealth())
     return JSONBody.response(encoded: service.healthResponses.bytes(for: body))
 }
 

@@ -31,12 +31,11 @@ struct SemanticHealth: Encodable, Equatable {
         try container.encodeIfPresent(reason, forKey: .reason)
     }
 
-    init(_ semantic: SemanticIndex?, offReason: String) {
-        guard let semantic else {
+    init(_ status: SemanticIndex.Status?, offReason: String) {
+        guard let status else {
             (enabled, model, state, ready, pending, readyPassages, pendingPassages, reason) = (false, nil, "off", false, 0, 0, 0, offReason)
             return
         }
-        let status = semantic.status
         enabled = true
         model = status.model
         ready = status.ready

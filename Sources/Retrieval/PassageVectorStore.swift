@@ -70,33 +70,51 @@ extension ManualIndex {
         return stored
     }
 
+    // The reads below come in pairs, like GRDB's own: a blocking one for the embedding thread
+    // and an async one, which Swift picks in async code. Async code must never block: Swift's
+    // concurrency pool has one thread per core, and a thread blocked waiting for one of GRDB's
+    // reader connections, while the tasks that hold them wait for a pool thread to finish,
+    // stops every request (64 concurrent chats on 2 cores did).
+
     public func semanticCounts(model: String) throws -> SemanticCounts {
-        try pool.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                WITH state AS (
-                    SELECT c.document_id, p.text_hash,
-                           EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = p.text_hash AND v.model = ?) AS done
-                    FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id)
-                SELECT count(DISTINCT CASE WHEN done THEN text_hash END) AS ready,
-                       count(DISTINCT CASE WHEN NOT done THEN text_hash END) AS pending,
-                       count(DISTINCT CASE WHEN NOT done THEN document_id END) AS documents
-                FROM state
-                """, arguments: [model])!
-            return SemanticCounts(readyPassages: row["ready"], pendingPassages: row["pending"], pendingDocuments: row["documents"])
-        }
+        try pool.read { db in try Self.semanticCounts(model: model, in: db) }
+    }
+
+    public func semanticCounts(model: String) async throws -> SemanticCounts {
+        try await pool.read { db in try Self.semanticCounts(model: model, in: db) }
+    }
+
+    static func semanticCounts(model: String, in db: Database) throws -> SemanticCounts {
+        let row = try Row.fetchOne(db, sql: """
+            WITH state AS (
+                SELECT c.document_id, p.text_hash,
+                       EXISTS (SELECT 1 FROM passage_vectors v WHERE v.text_hash = p.text_hash AND v.model = ?) AS done
+                FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id)
+            SELECT count(DISTINCT CASE WHEN done THEN text_hash END) AS ready,
+                   count(DISTINCT CASE WHEN NOT done THEN text_hash END) AS pending,
+                   count(DISTINCT CASE WHEN NOT done THEN document_id END) AS documents
+            FROM state
+            """, arguments: [model])!
+        return SemanticCounts(readyPassages: row["ready"], pendingPassages: row["pending"], pendingDocuments: row["documents"])
     }
 
     /// Changes whenever documents or vectors change: the dense index is rebuilt when it moves.
     public func vectorVersion() throws -> String {
-        try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('generation', 'vectors') ORDER BY key")
-            return rows.map { "\($0["value"] as Int64)" }.joined(separator: ".")
-        }
+        try pool.read(Self.vectorVersion)
+    }
+
+    public func vectorVersion() async throws -> String {
+        try await pool.read(Self.vectorVersion)
+    }
+
+    static func vectorVersion(in db: Database) throws -> String {
+        let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('generation', 'vectors') ORDER BY key")
+        return rows.map { "\($0["value"] as Int64)" }.joined(separator: ".")
     }
 
     /// Every chunk that has a vector for `model`, with the vector, in one read transaction.
-    public func vectorRows(model: String) throws -> [StoredVectorRow] {
-        try pool.read { db in
+    public func vectorRows(model: String) async throws -> [StoredVectorRow] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT c.id, c.page, c.is_question, p.text_hash, d.file_name, d.source, v.vector
                 FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id JOIN documents d ON d.id = c.document_id

@@ -112,12 +112,12 @@ public final class SemanticIndex: @unchecked Sendable {
 
     /// For health: the counts follow the index (re-read when documents or vectors changed,
     /// looked at no more than every 250 ms, so a flood of health checks costs no SQL).
-    public var status: Status {
-        refreshCountsIfStale()
+    public func status() async -> Status {
+        await refreshCountsIfStale()
         return lock.withLock { Status(model: embedder?.modelID, state: state, counts: counts, counted: countsVersion != nil && !countsStale) }
     }
 
-    private func refreshCountsIfStale() {
+    private func refreshCountsIfStale() async {
         let now = ContinuousClock.now
         let model = lock.withLock { () -> String? in
             guard state == .ready, let embedder, !countsChecking, countsVersion == nil || now - countsChecked > .milliseconds(250) else {
@@ -128,7 +128,7 @@ public final class SemanticIndex: @unchecked Sendable {
         }
         guard let model else { return }
         defer { lock.withLock { countsChecking = false } }
-        let version = try? index.vectorVersion()
+        let version = try? await index.vectorVersion()
         if version == nil || version != lock.withLock({ countsVersion }) {
             // Counting is a scan of every window (~10 ms on the hotel corpus): with the embedding
             // thread running, it recounts (at its low priority) and health says not-yet-counted
@@ -138,7 +138,7 @@ public final class SemanticIndex: @unchecked Sendable {
                 lock.withLock { countsStale = true }
                 wake.signal()
             } else {
-                try? refreshCounts(model)
+                try? await refreshCounts(model)
             }
         }
         lock.withLock { countsChecked = now }
@@ -212,9 +212,16 @@ public final class SemanticIndex: @unchecked Sendable {
         return pending.count
     }
 
+    /// The embedding thread's (it may block).
     private func refreshCounts(_ model: String) throws {
-        let version = try index.vectorVersion()
-        let fresh = try index.semanticCounts(model: model)
+        store(try index.semanticCounts(model: model), version: try index.vectorVersion())
+    }
+
+    private func refreshCounts(_ model: String) async throws {
+        store(try await index.semanticCounts(model: model), version: try await index.vectorVersion())
+    }
+
+    private func store(_ fresh: SemanticCounts, version: String) {
         lock.withLock {
             counts = fresh
             countsVersion = version
@@ -268,7 +275,7 @@ public final class SemanticIndex: @unchecked Sendable {
     /// arriving during an embedding run), searches use the previous one.
     public func denseIndex() async throws -> DenseIndex? {
         guard let embedder = activeEmbedder else { return nil }
-        let version = try index.vectorVersion()
+        let version = try await index.vectorVersion()
         let (current, mustBuild) = lock.withLock { () -> (DenseIndex?, Bool) in
             if let dense, dense.version == version { return (dense.index, false) }
             if denseBuilding { return (dense?.index, false) }
@@ -277,7 +284,7 @@ public final class SemanticIndex: @unchecked Sendable {
         }
         guard mustBuild else { return current }
         let build = Task.detached { [index] in
-            DenseIndex(rows: try index.vectorRows(model: embedder.modelID), dimension: embedder.dimension)
+            DenseIndex(rows: try await index.vectorRows(model: embedder.modelID), dimension: embedder.dimension)
         }
         if current != nil {
             Task { [self] in await finishBuild(build, version: version) }

@@ -75,7 +75,7 @@ struct ArtifactFormatTests {
         let replica = try ManualIndex(path: folder.url.appendingPathComponent("b.sqlite").path)
         try await replica.importArtifact(artifact, name: "art/abc", fileName: "hk.pdf", source: "s3://b/hk.pdf", size: 10,
                                          modifiedAt: 0, s3Key: "hk.pdf", etag: "e1")
-        #expect(try replica.semanticCounts(model: model) == SemanticCounts(readyPassages: pending.count, pendingPassages: 0, pendingDocuments: 0))
+        #expect(try await replica.semanticCounts(model: model) == SemanticCounts(readyPassages: pending.count, pendingPassages: 0, pendingDocuments: 0))
         let imported = try #require(try await replica.document(source: "s3://b/hk.pdf"))
         let original = try #require(try await source.document(source: "s3://b/hk.pdf"))
         #expect(imported.chunks == original.chunks && imported.pages == original.pages && imported.title == original.title)

@@ -92,7 +92,7 @@ struct EmbeddingTests {
         ])
         let counting = CountingEmbedder(engine)
         try SemanticIndex(index: manuals.index, threads: 2).embedAll(with: counting)
-        let distinct = try manuals.index.semanticCounts(model: engine.modelID)
+        let distinct = try await manuals.index.semanticCounts(model: engine.modelID)
         #expect(distinct.pendingPassages == 0)
         #expect(counting.count == distinct.readyPassages)
         // The repeated passage (in both files) was embedded once.
@@ -207,6 +207,38 @@ struct EmbeddingTests {
         let served = try await server.service.find("노쇼 고객 환불 어떻게 해요?", limit: 5)
         #expect(served.hits == lexical.hits)
         #expect(try vectorCounts(server.service.index).total == 0)
+    }
+
+    /// Many chats at once, with health checks among them, all answered: no request may block
+    /// one of Swift's concurrency threads (one per core) waiting for a database connection. The
+    /// dense index's version and the semantic counts were read that way, and 64 concurrent chats
+    /// on 2 cores stopped the server for good (`make load`).
+    @Test func concurrentChatsAndHealthChecksAllComplete() async throws {
+        let data = try TemporaryDirectory()
+        let server = try ServeProcess(manualsDirectory: Paths.sampleManuals.path, dataDirectory: data.path,
+                                      environment: ["EMBEDDINGS": "on"])
+        try await server.start()
+        defer { server.killHard() }
+        _ = try await server.waitForIngest()
+        // While the passages are embedding (the dense index is rebuilt as vectors arrive) and after.
+        var statuses: [Int] = []
+        for wave in 0..<6 {
+            if wave == 3 { _ = try await server.waitForSemanticReady() }
+            statuses += try await withThrowingTaskGroup(of: Int.self) { group in
+                for number in 0..<96 {
+                    group.addTask {
+                        if number % 3 == 2 { return try await server.request("GET", "/api/v1/health").0 }
+                        let body = try JSONSerialization.data(withJSONObject: [
+                            "userId": "load", "sessionId": "\(number)", "message": "노쇼 고객 환불 어떻게 해요? \(wave) \(number)",
+                            "customerAttributes": [:],
+                        ])
+                        return try await server.request("POST", "/api/v1/chat", body: body, headers: ["Content-Type": "application/json"]).0
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        #expect(statuses.count == 6 * 96 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
     }
 
     /// EMBED_THREADS is what the engine runs on. A thread starts with its creator's name, so the
