@@ -10,7 +10,7 @@
  * runtime's own ICU is linked into the binary.
  *
  * Same symbol and layout as ICU's source/stubdata/stubdata.cpp (an empty table of contents):
- *   cc -shared -fPIC -Wl,-soname,libicudata.so.72 -o libicudata.so.72 deploy/icudata-stub.c
+ *   clang -O2 -shared -fPIC -Wl,-soname,libicudata.so.72 -o libicudata.so.72 deploy/icudata-stub.c
  */
 #include <stdint.h>
 

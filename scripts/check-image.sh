@@ -120,7 +120,7 @@ chroot "$root" /usr/bin/env DEBIAN_FRONTEND=noninteractive /bin/bash -o pipefail
   || { tail -20 "$work/apt.log" >&2; fail "apt-get install in the root"; }
 chroot "$root" apt-get clean
 # ICU's data replaced by the empty stub, as the runtime stage does (deploy/slim-icu.sh).
-cc -O2 -shared -fPIC -Wl,-soname,libicudata.so.72 -o "$work/libicudata.so.72" deploy/icudata-stub.c
+clang -O2 -shared -fPIC -Wl,-soname,libicudata.so.72 -o "$work/libicudata.so.72" deploy/icudata-stub.c
 sh deploy/slim-icu.sh "$work/libicudata.so.72" "$root"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old "$root"/var/log/*.log
 : >"$root/etc/resolv.conf"
