@@ -160,6 +160,19 @@ struct ArtifactReplicaTests {
         Issue.record("timed out waiting for: \(what)")
     }
 
+    /// Waits until `server` is semantically ready and checks it got there from the bucket's
+    /// artifacts alone: nothing parsed, nothing embedded, both manuals imported. Its metrics.
+    static func expectReadyFromArtifactsAlone(_ server: ServeProcess) async throws -> String {
+        _ = try await server.waitForIngest()
+        let semantic = try await server.waitForSemanticReady()
+        #expect(semantic["ready"] as? Bool == true, "semantically ready: \(semantic)")
+        let metrics = try await server.metricsText()
+        #expect(ServeProcess.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
+        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 0, "parsed a document: \(metrics)")
+        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
+        return metrics
+    }
+
     static func documents(_ server: ServeProcess) async throws -> [[String: Any]] {
         let (_, body) = try await server.request("GET", "/api/v1/docs")
         return body["documents"] as? [[String: Any]] ?? []
@@ -182,13 +195,7 @@ struct ArtifactReplicaTests {
         let secondReplica = try await Self.replica(bucket, embeddings: true)
         let second = secondReplica.server
         defer { secondReplica.stop() }
-        _ = try await second.waitForIngest()
-        let semantic = try await second.waitForSemanticReady()
-        #expect(semantic["ready"] as? Bool == true, "the second replica semantically ready: \(semantic)")
-        let metrics = try await second.metricsText()
-        #expect(ServeProcess.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
-        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 0, "parsed a document: \(metrics)")
-        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
+        let metrics = try await Self.expectReadyFromArtifactsAlone(second)
         #expect(ServeProcess.metric(metrics, "manualbot_artifacts_published_total") == 0)
 
         let firstDocuments = try await Self.documents(first), secondDocuments = try await Self.documents(second)
@@ -222,13 +229,7 @@ struct ArtifactReplicaTests {
                                          environment: Self.environment(bucket, embeddings: true))
         try await restarted.start()
         defer { restarted.killHard() }
-        _ = try await restarted.waitForIngest()
-        let semantic = try await restarted.waitForSemanticReady()
-        #expect(semantic["ready"] as? Bool == true, "semantically ready: \(semantic)")
-        let metrics = try await restarted.metricsText()
-        #expect(ServeProcess.metric(metrics, "manualbot_embedded_passages_total") == 0, "\(metrics)")
-        #expect(ServeProcess.metric(metrics, "manualbot_ingest_documents_total") == 0)
-        #expect(ServeProcess.metric(metrics, "manualbot_artifact_lookups_total{result=\"imported\"}") == 2)
+        _ = try await Self.expectReadyFromArtifactsAlone(restarted)
         withExtendedLifetime((data, empty)) {}
     }
 
