@@ -73,6 +73,8 @@ import Testing
 
     @Test func pdfCheckWithAGivenPDFAndQuestion() async throws {
         let server = try await LiveServer()
+        // The index must hold the sample before the check below can say nothing else was added.
+        try await server.waitForIngest()
         let run = try await smoke(server, ["--api-key", LiveServer.apiKey,
                                            "--skip", "s3", "--skip", "answer",
                                            "--pdf", Paths.fixtures.appendingPathComponent("korean_pages.pdf").path,
@@ -86,6 +88,8 @@ import Testing
 
     @Test func aFailedJobIsReportedAndCleanedUp() async throws {
         let server = try await LiveServer()
+        // The index must hold the sample before the check below can say nothing else was added.
+        try await server.waitForIngest()
         let locked = Paths.sharedFixtures.appendingPathComponent("005-libreoffice-writer-password_libreoffice-writer-password.pdf")
         let run = try await smoke(server, ["--api-key", LiveServer.apiKey,
                                            "--skip", "s3", "--skip", "answer", "--pdf", locked.path, "--pdf-question", "암호"])
