@@ -111,9 +111,9 @@ public struct Chunker: Sendable {
         return blocks
     }
 
-    /// A passage's text cut into consecutive pieces of at most `maxCharacters` at line, sentence
-    /// or word ends (no overlap: use a Chunker with overlapCharacters 0), e.g. the shorter windows
-    /// that are embedded for semantic search.
+    /// A passage's text cut into pieces of at most `maxCharacters` at line, sentence or word ends,
+    /// each repeating up to `overlapCharacters` of whole lines from the one before, e.g. the
+    /// shorter windows that are embedded for semantic search.
     public func windows(of text: String) -> [String] {
         pack(text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }

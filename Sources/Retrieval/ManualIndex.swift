@@ -190,16 +190,27 @@ public final class ManualIndex: Sendable {
                 CREATE INDEX artifacts_sha256 ON artifacts(sha256);
                 """)
         }
+        migrator.registerMigration("v5-overlapping-windows") { db in
+            // The embedding windows now overlap (`embeddingWindows`): every chunk's windows are
+            // cut again. Vectors of window texts that stay are kept (a chunk of one window, most
+            // first windows), the others go, and semantic search embeds only the new windows.
+            try db.execute(sql: "DELETE FROM embed_passages")
+            for row in try Row.fetchAll(db, sql: "SELECT id, text FROM chunks") {
+                try Self.insertWindows(chunkID: row["id"], text: row["text"], in: db)
+            }
+            try db.execute(sql: "DELETE FROM passage_vectors WHERE text_hash NOT IN (SELECT text_hash FROM embed_passages)")
+            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
+        }
         return migrator
     }
 
     /// The key of a passage's vector (with the model id).
     static func textHash(_ text: String) -> String { SHA256.hex(Data(text.utf8)) }
 
-    /// How chunks are cut for embedding: windows of at most 250 characters (eval on the dev
-    /// split of bench/hotel/paraphrased.jsonl: dense MRR@5 0.316 with 500-character chunks,
-    /// 0.371 with 250).
-    public static let embeddingWindows = Chunker(maxCharacters: 250, overlapCharacters: 0)
+    /// How chunks are cut for embedding: windows of at most 200 characters, each repeating up to
+    /// 100 characters of whole lines from the one before, so that a fact cut at a window's end is
+    /// whole in the next (dev splits, `manualbot eval`: README, "Retrieval quality").
+    public static let embeddingWindows = Chunker(maxCharacters: 200, overlapCharacters: 100)
 
     static func insertWindows(chunkID: Int64, text: String, in db: Database) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO embed_passages(chunk_id, ordinal, text_hash, text) VALUES (?, ?, ?, ?)")
