@@ -60,8 +60,10 @@ public struct Settings: Sendable {
     public var embeddings: Bool? = nil
     public var embedModelPath = E5Embedder.defaultModelPath
     public var embedEnginePath = E5Embedder.defaultLibraryPath
-    /// CPU threads for embedding passages in the background (EMBED_THREADS).
-    public var embedThreads = ProcessInfo.processInfo.activeProcessorCount
+    /// CPU threads for embedding passages in the background (EMBED_THREADS). One core is left
+    /// to requests: with every core embedding, health p99 while the hotel corpus embedded was
+    /// 6.1 ms on 2 cores (semantic-ready 108 s); with one, 2.6 ms (190 s; `make bench`).
+    public var embedThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// How embedding yields to requests (EMBED_PRIORITY: idle = SCHED_IDLE, low = nice 19).
     public var embedPriority = SemanticIndex.Priority.idle
     /// Where S3 credentials come from; nil: the default chain over the process environment.

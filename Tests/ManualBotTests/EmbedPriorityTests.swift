@@ -9,6 +9,8 @@ struct EmbedPriorityTests {
     @Test func settingsReadTheEmbeddingVariables() throws {
         let defaults = try Settings.fromEnvironment([:])
         #expect(defaults.embedPriority == .idle)
+        // One core is left to requests, and there is always one embedding thread.
+        #expect(defaults.embedThreads == max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
         let settings = try Settings.fromEnvironment(["EMBEDDINGS": "on", "EMBED_THREADS": "1", "EMBED_PRIORITY": "LOW"])
         #expect(settings.embeddings == true && settings.embedThreads == 1 && settings.embedPriority == .low)
         let error = #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["EMBED_PRIORITY": "realtime"]) }
