@@ -79,6 +79,7 @@ public final class ManualIndex: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         try retokenizeIfStale()
+        try rewindowIfStale()
     }
 
     /// Chunk terms are stored pre-tokenized; when the tokenizer that wrote them is not this one
@@ -102,6 +103,28 @@ public final class ManualIndex: Sendable {
             }
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('tokenizer', ?)", arguments: [wanted])
             if !rows.isEmpty { try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'") }
+        }
+    }
+
+    /// Embedding windows are cut when a chunk is written; when the cut that wrote them is not
+    /// this one (an upgrade changed `embeddingWindows`), every chunk's windows are cut again in
+    /// one transaction. Vectors of window texts that stay are kept (a chunk of one window, most
+    /// first windows), the others go, and semantic search then embeds only the new windows.
+    func rewindowIfStale() throws {
+        let wanted = Int64(Self.embeddingWindows.maxCharacters * 100_000 + Self.embeddingWindows.overlapCharacters)
+        func stored(_ db: Database) throws -> Int64? {
+            try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'windows'")
+        }
+        guard try pool.read(stored) != wanted else { return }
+        try pool.write { db in
+            guard try stored(db) != wanted else { return }  // another process just did it
+            try db.execute(sql: "DELETE FROM embed_passages")
+            for row in try Row.fetchAll(db, sql: "SELECT id, text FROM chunks") {
+                try Self.insertWindows(chunkID: row["id"], text: row["text"], in: db)
+            }
+            try db.execute(sql: "DELETE FROM passage_vectors WHERE text_hash NOT IN (SELECT text_hash FROM embed_passages)")
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('windows', ?)", arguments: [wanted])
+            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
         }
     }
 
@@ -189,17 +212,6 @@ public final class ManualIndex: Sendable {
                 CREATE TABLE artifacts (name TEXT PRIMARY KEY, sha256 TEXT NOT NULL) WITHOUT ROWID;
                 CREATE INDEX artifacts_sha256 ON artifacts(sha256);
                 """)
-        }
-        migrator.registerMigration("v5-overlapping-windows") { db in
-            // The embedding windows now overlap (`embeddingWindows`): every chunk's windows are
-            // cut again. Vectors of window texts that stay are kept (a chunk of one window, most
-            // first windows), the others go, and semantic search embeds only the new windows.
-            try db.execute(sql: "DELETE FROM embed_passages")
-            for row in try Row.fetchAll(db, sql: "SELECT id, text FROM chunks") {
-                try Self.insertWindows(chunkID: row["id"], text: row["text"], in: db)
-            }
-            try db.execute(sql: "DELETE FROM passage_vectors WHERE text_hash NOT IN (SELECT text_hash FROM embed_passages)")
-            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
         }
         return migrator
     }

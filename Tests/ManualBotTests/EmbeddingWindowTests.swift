@@ -39,8 +39,8 @@ import Testing
         let kept = Set(oldWindows.joined()).intersection(newWindows.joined())
         #expect(oldWindows[1] == newWindows[1] && kept == Set(newWindows[1]))
 
-        // The index as the previous release left it: schema up to v4, the chunks with the old
-        // windows, a vector for each of them.
+        // The index as the previous release left it: the chunks with the old windows, a vector
+        // for each of them, and no record of the cut.
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let old = try DatabaseQueue(path: path)
         try ManualIndex.migrator.migrate(old, upTo: "v4-artifacts")
@@ -74,5 +74,8 @@ import Testing
         #expect(vectors == Set(kept.map(ManualIndex.textHash)))
         // The chunks themselves are untouched: only what is embedded changed.
         #expect(try await index.documents().map(\.chunks) == [2])
+        // The cut is recorded, so the next open leaves the windows alone.
+        let recorded = try await index.pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'windows'") }
+        #expect(recorded == ManualIndex.embeddingWindows.maxCharacters * 100_000 + ManualIndex.embeddingWindows.overlapCharacters)
     }
 }
