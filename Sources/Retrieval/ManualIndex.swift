@@ -86,14 +86,7 @@ public final class ManualIndex: Sendable {
     /// (an upgrade changed `KoreanTokenizer.version`, or another mode), every chunk's terms are
     /// rebuilt from its stored text in one transaction, so searches never mix two tokenizations.
     func retokenizeIfStale() throws {
-        let wanted = Int64(tokenizer.fingerprint)
-        func stored(_ db: Database) throws -> Int64? {
-            try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tokenizer'")
-        }
-        // The usual case, an index this tokenizer wrote, takes no write lock.
-        guard try pool.read(stored) != wanted else { return }
-        try pool.write { db in
-            guard try stored(db) != wanted else { return }  // another process just did it
+        try redoIfStale("tokenizer", wanted: Int64(tokenizer.fingerprint)) { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, text FROM chunks")
             let update = try db.makeStatement(sql: "UPDATE chunks SET terms = ? WHERE id = ?")
             for row in rows {
@@ -101,7 +94,6 @@ public final class ManualIndex: Sendable {
                 let id: Int64 = row["id"]
                 try update.execute(arguments: [tokenizer.terms(text).joined(separator: " "), id])
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('tokenizer', ?)", arguments: [wanted])
             if !rows.isEmpty { try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'") }
         }
     }
@@ -111,20 +103,28 @@ public final class ManualIndex: Sendable {
     /// one transaction. Vectors of window texts that stay are kept (a chunk of one window, most
     /// first windows), the others go, and semantic search then embeds only the new windows.
     func rewindowIfStale() throws {
-        let wanted = Int64(Self.embeddingWindows.maxCharacters * 100_000 + Self.embeddingWindows.overlapCharacters)
-        func stored(_ db: Database) throws -> Int64? {
-            try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'windows'")
-        }
-        guard try pool.read(stored) != wanted else { return }
-        try pool.write { db in
-            guard try stored(db) != wanted else { return }  // another process just did it
+        let windows = Self.embeddingWindows
+        try redoIfStale("windows", wanted: Int64(windows.maxCharacters * 100_000 + windows.overlapCharacters)) { db in
             try db.execute(sql: "DELETE FROM embed_passages")
             for row in try Row.fetchAll(db, sql: "SELECT id, text FROM chunks") {
                 try Self.insertWindows(chunkID: row["id"], text: row["text"], in: db)
             }
             try db.execute(sql: "DELETE FROM passage_vectors WHERE text_hash NOT IN (SELECT text_hash FROM embed_passages)")
-            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('windows', ?)", arguments: [wanted])
             try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
+        }
+    }
+
+    /// Runs `redo` and records `wanted` under `key` in `meta`, in one transaction, unless `key`
+    /// already holds `wanted`. The usual case, an index this build wrote, takes no write lock.
+    private func redoIfStale(_ key: String, wanted: Int64, _ redo: (Database) throws -> Void) throws {
+        func stored(_ db: Database) throws -> Int64? {
+            try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        }
+        guard try pool.read(stored) != wanted else { return }
+        try pool.write { db in
+            guard try stored(db) != wanted else { return }  // another process just did it
+            try redo(db)
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, wanted])
         }
     }
 
