@@ -36,8 +36,8 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Threads for embedding passages.")
     var embedThreads = 2
 
-    @Option(help: "Hybrid: how the two rankings are fused (score, reciprocalRank).")
-    var fusionMethod: String?
+    @Option(help: "Hybrid: how the two rankings are fused.")
+    var fusionMethod: FusionParameters.Method?
 
     @Option(help: "Hybrid, score fusion: temperature of exp((cosine − best cosine) / T).")
     var denseTemperature: Double?
@@ -122,14 +122,9 @@ struct Eval: AsyncParsableCommand {
         var needsVectors: Bool { self == .dense || self == .hybrid || self == .rrf }
     }
 
-    func fusion() throws -> FusionParameters {
+    func fusion() -> FusionParameters {
         var fusion = FusionParameters()
-        if let fusionMethod {
-            guard let method = FusionParameters.Method(rawValue: fusionMethod) else {
-                throw ValidationError("--fusion-method: one of \(FusionParameters.Method.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            fusion.method = method
-        }
+        if let fusionMethod { fusion.method = fusionMethod }
         if let denseTemperature { fusion.denseTemperature = denseTemperature }
         if let rrfK { fusion.rankOffset = rrfK }
         if let lexicalBase { fusion.lexicalBase = lexicalBase }
@@ -187,7 +182,7 @@ struct Eval: AsyncParsableCommand {
             }
             var search = HybridSearch(semantic: semantic!)
             search.options = options(for: .standard)
-            search.fusion = try fusion()
+            search.fusion = fusion()
             return search
         }
 
@@ -306,3 +301,6 @@ struct Eval: AsyncParsableCommand {
         }
     }
 }
+
+/// `--fusion-method score|reciprocalRank`, parsed and listed in --help by ArgumentParser.
+extension FusionParameters.Method: ExpressibleByArgument {}
