@@ -21,8 +21,20 @@ extension ServeProcess {
         request.timeoutInterval = 30
         request.setValue("Bearer \(LiveServer.apiKey)", forHTTPHeaderField: "Authorization")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as! HTTPURLResponse).statusCode, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as! HTTPURLResponse).statusCode, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+        } catch {
+            // A server that stops answering is what these tests exist to catch: say what it logged.
+            throw RequestFailure(request: "\(method) \(path)", underlying: error, logTail: String(log.suffix(6000)))
+        }
+    }
+
+    struct RequestFailure: Error, CustomStringConvertible {
+        var request: String
+        var underlying: any Error
+        var logTail: String
+        var description: String { "\(request) failed: \(underlying)\nserver log (tail):\n\(logTail)" }
     }
 
     /// Waits (bounded) until the start-up sync has finished; the health body.
