@@ -94,7 +94,7 @@ public final class ManualIndex: Sendable {
                 let id: Int64 = row["id"]
                 try update.execute(arguments: [tokenizer.terms(text).joined(separator: " "), id])
             }
-            if !rows.isEmpty { try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'") }
+            if !rows.isEmpty { try Self.bumpGeneration(db) }
         }
     }
 
@@ -103,14 +103,13 @@ public final class ManualIndex: Sendable {
     /// one transaction. Vectors of window texts that stay are kept (a chunk of one window, most
     /// first windows), the others go, and semantic search then embeds only the new windows.
     func rewindowIfStale() throws {
-        let windows = Self.embeddingWindows
-        try redoIfStale("windows", wanted: Int64(windows.maxCharacters * 100_000 + windows.overlapCharacters)) { db in
+        try redoIfStale("windows", wanted: Self.embeddingWindowsStamp) { db in
             try db.execute(sql: "DELETE FROM embed_passages")
             for row in try Row.fetchAll(db, sql: "SELECT id, text FROM chunks") {
                 try Self.insertWindows(chunkID: row["id"], text: row["text"], in: db)
             }
             try db.execute(sql: "DELETE FROM passage_vectors WHERE text_hash NOT IN (SELECT text_hash FROM embed_passages)")
-            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
+            try Self.bumpVectorVersion(db)
         }
     }
 
@@ -224,6 +223,11 @@ public final class ManualIndex: Sendable {
     /// whole in the next (dev splits, `manualbot eval`: README, "Retrieval quality").
     public static let embeddingWindows = Chunker(maxCharacters: 200, overlapCharacters: 100)
 
+    /// The window cut as recorded in `meta` ('windows'): a stored cut that differs is redone.
+    static var embeddingWindowsStamp: Int64 {
+        Int64(embeddingWindows.maxCharacters * 100_000 + embeddingWindows.overlapCharacters)
+    }
+
     static func insertWindows(chunkID: Int64, text: String, in db: Database) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO embed_passages(chunk_id, ordinal, text_hash, text) VALUES (?, ?, ?, ?)")
         for (ordinal, window) in embeddingWindows.windows(of: text).enumerated() {
@@ -308,6 +312,11 @@ public final class ManualIndex: Sendable {
 
     static func bumpGeneration(_ db: Database) throws {
         try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+    }
+
+    /// Vectors were added or dropped (the dense index and the semantic counts follow it).
+    static func bumpVectorVersion(_ db: Database) throws {
+        try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
     }
 
     // MARK: - Reading

@@ -66,7 +66,7 @@ extension ManualIndex {
             try insert.execute(arguments: [hash, model, bytes])
             stored += db.changesCount
         }
-        try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'vectors'")
+        try ManualIndex.bumpVectorVersion(db)
         return stored
     }
 

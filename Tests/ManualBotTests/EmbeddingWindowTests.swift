@@ -75,7 +75,7 @@ import Testing
         // The chunks themselves are untouched: only what is embedded changed.
         #expect(try await index.documents().map(\.chunks) == [2])
         // The cut is recorded, so the next open leaves the windows alone.
-        let recorded = try await index.pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'windows'") }
-        #expect(recorded == ManualIndex.embeddingWindows.maxCharacters * 100_000 + ManualIndex.embeddingWindows.overlapCharacters)
+        let recorded = try await index.pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'windows'") }
+        #expect(recorded == ManualIndex.embeddingWindowsStamp)
     }
 }
