@@ -10,7 +10,8 @@
   that have no resource-level permissions, PassRole only for the two task roles, S3 writes only
   under uploads/;
 - the Dockerfile installs deploy/runtime-packages.txt and agrees with the task definition on the
-  port and the user.
+  port and the user, and every file it COPYs from the build context is let in by .dockerignore
+  (an allow-list: a file left out fails `docker build`, which cannot run here).
 Prints one line per file; exits 1 on any problem.
 """
 import json
@@ -222,6 +223,12 @@ def check_dockerfile(task: dict | None) -> None:
     packages = [p for p in packages if p]
     if not packages or any(not re.fullmatch(r"[a-z0-9][a-z0-9+.-]+", p) for p in packages):
         problem("runtime-packages.txt", f"one Debian package name a line, got {packages}")
+    allowed = [line.strip()[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip().startswith("!")]
+    for line in re.findall(r"^COPY (?!--from)(.+)$", dockerfile, re.M):
+        for source in line.split()[:-1]:
+            if not any(source.rstrip("/") == a or source.startswith(a + "/") for a in allowed):
+                problem(".dockerignore", f"the Dockerfile copies {source}, which the build context leaves out")
     script = (ROOT / "scripts" / "check-image.sh").read_text(encoding="utf-8")
     if "deploy/runtime-packages.txt" not in script:
         problem("scripts/check-image.sh", "must install deploy/runtime-packages.txt, the Dockerfile's list")
