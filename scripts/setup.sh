@@ -7,7 +7,7 @@ set -euo pipefail
 if (($#)); then
   packages=("$@")
 else
-  packages=(libpoppler-glib-dev libcairo2-dev libtesseract-dev tesseract-ocr-kor tesseract-ocr-eng libcurl4-openssl-dev libssl-dev libsqlite3-dev poppler-utils pkg-config curl python3-pip)
+  packages=(libpoppler-glib-dev libcairo2-dev libtesseract-dev tesseract-ocr-kor tesseract-ocr-eng libcurl4-openssl-dev libssl-dev libsqlite3-dev poppler-utils pkg-config curl python3-pip gcc libc6-dev)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -2,6 +2,7 @@
 // then the artifact as JSON (sorted keys, so two replicas that computed the same data write
 // the same bytes). The length and checksum catch a truncated or damaged object before a byte
 // of it is trusted.
+import Embeddings
 import Foundation
 import PDFIngest
 import Retrieval
@@ -44,6 +45,10 @@ public enum ArtifactEnvelope {
         }
         guard artifact.vectors.values.allSatisfy({ $0.count == versions.vectorBytes }) else {
             throw ArtifactError(.damaged, "a vector is not \(versions.vectorBytes) bytes")
+        }
+        let tokenBytes = TokenStates.bytesPerToken(dimension: versions.vectorBytes / 2)
+        guard (artifact.tokens ?? [:]).values.allSatisfy({ $0.count % tokenBytes == 0 }) else {
+            throw ArtifactError(.damaged, "token states are not whole \(tokenBytes)-byte tokens")
         }
         guard artifact.chunks.allSatisfy({ (1...max(1, artifact.pages)).contains($0.page) }) else {
             throw ArtifactError(.damaged, "a chunk outside the document's pages")

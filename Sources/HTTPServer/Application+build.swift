@@ -40,8 +40,8 @@ public func makeService(settings: Settings) throws -> ManualService {
             let ocr = settings.ocr, chunker = ingestor.chunker, tokenizer = index.tokenizer.fingerprint
             // Read from the model file (a hash of 72 MB), not from the loaded engine: the start-up
             // sync must not wait for the model to load at its low priority.
-            let modelPath = settings.embedModelPath, embeddings = semantic != nil
-            let model = Task.detached { embeddings ? E5Embedder.identity(ofModelAt: modelPath) : nil }
+            let modelPath = settings.embedModelPath, enginePath = settings.embedEnginePath, embeddings = semantic != nil
+            let model = Task.detached { embeddings ? E5Embedder.identity(ofModelAt: modelPath, libraryPath: enginePath) : nil }
             let artifacts = BucketArtifacts(client: ingestor.client, bucket: name, prefix: settings.s3ArtifactsPrefix) {
                 let model = await model.value
                 return ArtifactVersions(ocr: ocr, chunker: chunker, tokenizer: tokenizer, model: model?.id,

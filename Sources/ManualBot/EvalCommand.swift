@@ -60,6 +60,12 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Hybrid: weight of the lexical coverage in the refusal rule.")
     var refusalCoverageWeight: Double?
 
+    @Option(help: "Hybrid: fused pages re-ordered by late interaction (MaxSim); 0 keeps the fused order.")
+    var rerankDepth: Int?
+
+    @Option(help: "Hybrid: weight of the late-interaction z-score beside the fused score's.")
+    var rerankWeight: Double?
+
     @Option(help: "Write each query's lexical and dense candidates (JSON lines) here, for offline calibration.")
     var dumpCandidates: String?
 
@@ -132,6 +138,8 @@ struct Eval: AsyncParsableCommand {
         if let denseDepth { fusion.denseDepth = denseDepth }
         if let refusalThreshold { fusion.refusalThreshold = refusalThreshold }
         if let refusalCoverageWeight { fusion.refusalCoverageWeight = refusalCoverageWeight }
+        if let rerankDepth { fusion.rerankDepth = rerankDepth }
+        if let rerankWeight { fusion.rerankWeight = rerankWeight }
         return fusion
     }
 

@@ -24,10 +24,13 @@ public struct DocumentArtifact: Codable, Sendable, Equatable {
     public var model: String?
     /// Float16 vector bytes by the SHA-256 of the window text (see `ManualIndex.embeddingWindows`).
     public var vectors: [String: Data]
+    /// The windows' token states (`TokenStates.encoded()`) by the same hash, when the model
+    /// makes them; nil in artifacts of a model without them.
+    public var tokens: [String: Data]?
 
     enum CodingKeys: String, CodingKey {
         case documentSHA256 = "document_sha256", versions, title, pages, ocrPages = "ocr_pages", ocrDetail = "ocr_detail"
-        case reason, chunks, model, vectors
+        case reason, chunks, model, vectors, tokens
     }
 }
 
@@ -69,7 +72,8 @@ extension ManualIndex {
     /// ignored) and its name, as known to be in the bucket.
     static func storeShared(_ artifact: DocumentArtifact, name: String, in db: Database) throws {
         if let model = artifact.model, !artifact.vectors.isEmpty {
-            _ = try insertVectors(artifact.vectors.lazy.map { ($0.key, $0.value) }, model: model, in: db)
+            let tokens = artifact.tokens ?? [:]
+            _ = try insertVectors(artifact.vectors.lazy.map { ($0.key, $0.value, tokens[$0.key]) }, model: model, in: db)
         }
         try db.execute(sql: "INSERT OR REPLACE INTO artifacts(name, sha256) VALUES (?, ?)", arguments: [name, artifact.documentSHA256])
     }
@@ -83,20 +87,22 @@ extension ManualIndex {
             let chunks = try Row.fetchAll(db, sql: "SELECT page, text, is_question FROM chunks WHERE document_id = ? ORDER BY ordinal",
                                           arguments: [id]).map { Chunk(page: $0["page"], text: $0["text"], isQuestionBlock: $0["is_question"]) }
             var vectors: [String: Data] = [:]
+            var tokens: [String: Data] = [:]
             if let model {
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT DISTINCT p.text_hash, v.vector FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id
+                    SELECT DISTINCT p.text_hash, v.vector, v.tokens FROM embed_passages p JOIN chunks c ON c.id = p.chunk_id
                     LEFT JOIN passage_vectors v ON v.text_hash = p.text_hash AND v.model = ?
                     WHERE c.document_id = ?
                     """, arguments: [model, id])
                 for row in rows {
                     guard let vector = row["vector"] as Data? else { return nil }
                     vectors[row["text_hash"]] = vector
+                    if let states = row["tokens"] as Data? { tokens[row["text_hash"]] = states }
                 }
             }
             return DocumentArtifact(documentSHA256: record.sha256, versions: versions, title: record.title, pages: record.pages,
                                     ocrPages: record.ocrPages, ocrDetail: record.ocrDetail, reason: record.reason,
-                                    chunks: chunks, model: model, vectors: vectors)
+                                    chunks: chunks, model: model, vectors: vectors, tokens: tokens.isEmpty ? nil : tokens)
         }
     }
 

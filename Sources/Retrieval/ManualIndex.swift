@@ -212,6 +212,11 @@ public final class ManualIndex: Sendable {
                 CREATE INDEX artifacts_sha256 ON artifacts(sha256);
                 """)
         }
+        migrator.registerMigration("v5-token-states") { db in
+            // Each window's token states beside its vector (late-interaction re-ranking), NULL
+            // for vectors of a model that makes none.
+            try db.execute(sql: "ALTER TABLE passage_vectors ADD COLUMN tokens BLOB")
+        }
         return migrator
     }
 

@@ -1,6 +1,7 @@
 // The passage vectors beside the chunks, in the same SQLite file: which embedding windows (each
-// chunk's text cut into ≤ 250-character passages, `embed_passages`) still need a vector for a
-// model, storing computed ones, and reading them all for the in-memory dense index.
+// chunk's text cut into ≤ 200-character passages, `embed_passages`) still need a vector for a
+// model, storing computed ones (with their token states, when the model makes them), reading
+// them all for the in-memory dense index, and the token states of a few pages for re-ranking.
 // Synchronous on purpose: the embedding loop runs on its own thread, not on the request pool.
 import Foundation
 import GRDB
@@ -21,6 +22,16 @@ public struct SemanticCounts: Sendable, Equatable {
         self.readyPassages = readyPassages
         self.pendingPassages = pendingPassages
         self.pendingDocuments = pendingDocuments
+    }
+}
+
+/// A page of a document, by the document's source.
+public struct PageRef: Hashable, Sendable {
+    public var source: String
+    public var page: Int
+    public init(source: String, page: Int) {
+        self.source = source
+        self.page = page
     }
 }
 
@@ -47,23 +58,26 @@ extension ManualIndex {
         }
     }
 
-    /// Stores vectors (Float16 bytes) in one transaction. A passage whose document was removed
-    /// meanwhile gets none: vectors exist only for passages in the index.
+    /// Stores vectors (Float16 bytes) and their token states (`TokenStates.encoded()`, nil for
+    /// a model without them) in one transaction. A passage whose document was removed meanwhile
+    /// gets none: vectors exist only for passages in the index.
     @discardableResult
-    public func storeVectors(model: String, _ vectors: [(textHash: String, bytes: [UInt8])]) throws -> Int {
-        try pool.write { db in try Self.insertVectors(vectors.lazy.map { ($0.textHash, Data($0.bytes)) }, model: model, in: db) }
+    public func storeVectors(model: String, _ vectors: [(textHash: String, bytes: [UInt8], tokens: [UInt8]?)]) throws -> Int {
+        try pool.write { db in
+            try Self.insertVectors(vectors.lazy.map { ($0.textHash, Data($0.bytes), $0.tokens.map { Data($0) }) }, model: model, in: db)
+        }
     }
 
     /// Inserts vectors of passages that are in the index (any other is skipped) and moves the
     /// vector version; returns how many were stored. Embedding and artifact imports both write here.
-    static func insertVectors(_ vectors: some Sequence<(String, Data)>, model: String, in db: Database) throws -> Int {
+    static func insertVectors(_ vectors: some Sequence<(String, Data, Data?)>, model: String, in db: Database) throws -> Int {
         let insert = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector)
-            SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
+            INSERT OR REPLACE INTO passage_vectors(text_hash, model, vector, tokens)
+            SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM embed_passages WHERE text_hash = ?1)
             """)
         var stored = 0
-        for (hash, bytes) in vectors {
-            try insert.execute(arguments: [hash, model, bytes])
+        for (hash, bytes, tokens) in vectors {
+            try insert.execute(arguments: [hash, model, bytes, tokens])
             stored += db.changesCount
         }
         try ManualIndex.bumpVectorVersion(db)
@@ -125,6 +139,24 @@ extension ManualIndex {
                 return StoredVectorRow(chunkID: row["id"], fileName: row["file_name"], source: row["source"], page: row["page"],
                                        isQuestionBlock: row["is_question"], textHash: row["text_hash"], vector: [UInt8](data))
             }
+        }
+    }
+
+    /// The stored token states of every window of each page (by source and page), for `model`;
+    /// a window without them (its vector came from a model that makes none) is nil.
+    public func tokenStates(model: String, pages: [PageRef]) async throws -> [PageRef: [Data?]] {
+        guard !pages.isEmpty else { return [:] }
+        return try await pool.read { db in
+            let select = try db.cachedStatement(sql: """
+                SELECT v.tokens FROM documents d JOIN chunks c ON c.document_id = d.id JOIN embed_passages p ON p.chunk_id = c.id
+                JOIN passage_vectors v ON v.text_hash = p.text_hash AND v.model = ?
+                WHERE d.source = ? AND c.page = ?
+                """)
+            var states: [PageRef: [Data?]] = [:]
+            for page in pages {
+                states[page] = try Row.fetchAll(select, arguments: [model, page.source, page.page]).map { $0["tokens"] as Data? }
+            }
+            return states
         }
     }
 

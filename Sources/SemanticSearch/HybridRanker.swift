@@ -34,6 +34,10 @@ public struct FusionParameters: Sendable, Equatable {
     /// Refused when coverageWeight × coverage + cosine of the best dense window < threshold.
     public var refusalCoverageWeight = 0.0
     public var refusalThreshold = 0.846
+    /// Late interaction: the first `rerankDepth` fused pages re-ordered with MaxSim at
+    /// `rerankWeight` (LateInteraction); 0 keeps the fused order.
+    public var rerankDepth = 10
+    public var rerankWeight = 1.0
 
     public init() {}
 
@@ -45,6 +49,7 @@ public struct FusionParameters: Sendable, Equatable {
         plain.lexicalBase = 1
         plain.lexicalSlope = 0
         plain.refusalThreshold = -1
+        plain.rerankDepth = 0
         return plain
     }
 }

@@ -1,6 +1,8 @@
 // The search chat uses when semantic search is on: lexical ranking, dense ranking, fused
-// (HybridRanker). Falls back to the lexical result alone while the model loads, when it is
-// unavailable, or when no passage has a vector yet.
+// (HybridRanker), the first fused pages re-ordered by late interaction (LateInteraction) when the
+// model makes token states. Falls back to the lexical result alone while the model loads, when
+// it is unavailable, or when no passage has a vector yet.
+import Embeddings
 import Foundation
 import Retrieval
 
@@ -16,20 +18,41 @@ public struct HybridSearch: Sendable {
     /// Every candidate passage, best first, in `mode`.
     public func rank(_ question: String, mode: Mode = .hybrid) async throws -> RankedPassages {
         let lexical = try await semantic.index.rankPassages(question, options: options)
-        guard mode != .lexical, let dense = try await nearest(question) else { return lexical }
+        guard mode != .lexical, let (dense, query) = try await denseCandidates(question) else { return lexical }
         if mode == .dense {
             let passages = dense.map(\.searchHit)
             return RankedPassages(passages: passages, refused: passages.isEmpty, terms: lexical.terms)
         }
-        return HybridRanker.fuse(lexical: lexical, dense: dense, parameters: fusion)
+        let fused = HybridRanker.fuse(lexical: lexical, dense: dense, parameters: fusion)
+        guard fusion.rerankDepth > 0, let tokens = query.tokens, let scores = try await lateScores(tokens, fused) else { return fused }
+        return LateInteraction.reorder(fused, pageScores: scores, weight: fusion.rerankWeight)
     }
 
     /// Dense neighbours of the question, or nil when semantic search cannot run now.
     public func nearest(_ question: String) async throws -> [DenseHit]? {
+        try await denseCandidates(question)?.hits
+    }
+
+    private func denseCandidates(_ question: String) async throws -> (hits: [DenseHit], query: QueryEmbedding)? {
         guard let dense = try await semantic.denseIndex(), dense.windowCount > 0,
-              let vector = try await semantic.queryVector(PIIMasker.strip(question)) else { return nil }
+              let query = try await semantic.queryEmbedding(PIIMasker.strip(question)) else { return nil }
         // Several windows and chunks share a page: enough chunks for `denseDepth` pages.
-        return dense.nearest(vector, limit: max(100, fusion.denseDepth * 5))
+        return (dense.nearest(query.vector, limit: max(100, fusion.denseDepth * 5)), query)
+    }
+
+    /// MaxSim of the first `rerankDepth` fused pages, or nil when one of them has no stored
+    /// token states yet (its windows are being embedded again): then the fused order stands.
+    private func lateScores(_ question: TokenStates, _ fused: RankedPassages) async throws -> [Float]? {
+        guard let embedder = semantic.activeEmbedder, embedder.makesTokenStates else { return nil }
+        let pages = fused.passages.prefix(fusion.rerankDepth).map { PageRef(source: $0.source, page: $0.page) }
+        let stored = try await semantic.index.tokenStates(model: embedder.modelID, pages: pages)
+        var scores: [Float] = []
+        for page in pages {
+            let windows = (stored[page] ?? []).compactMap { $0.flatMap { TokenStates(encoded: [UInt8]($0), dimension: embedder.dimension) } }
+            guard !windows.isEmpty else { return nil }
+            scores.append(LateInteraction.pageScore(question, windows: windows))
+        }
+        return scores
     }
 
     /// What chat shows: up to `limit` (file, page) hits with text, and the terms searched for.

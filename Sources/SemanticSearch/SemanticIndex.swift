@@ -203,8 +203,13 @@ public final class SemanticIndex: @unchecked Sendable {
         let pending = try index.pendingPassages(model: embedder.modelID, limit: batchSize)
         guard !pending.isEmpty else { return 0 }
         let started = ContinuousClock.now
-        let vectors = try embedder.embed(pending.map(\.text), as: .passage, threads: threads)
-        try index.storeVectors(model: embedder.modelID, zip(pending, vectors).map { ($0.textHash, VectorMath.encode($1)) })
+        let texts = pending.map(\.text)
+        let embedded: [(vector: [Float], tokens: TokenStates?)] = embedder.makesTokenStates
+            ? try embedder.embedWithTokens(texts, as: .passage, threads: threads).map { ($0.vector, $0.tokens) }
+            : try embedder.embed(texts, as: .passage, threads: threads).map { ($0, nil) }
+        try index.storeVectors(model: embedder.modelID, zip(pending, embedded).map {
+            ($0.textHash, VectorMath.encode($1.vector), $1.tokens?.encoded())
+        })
         let seconds = (ContinuousClock.now - started).seconds
         Counter(label: "manualbot_embedded_passages_total").increment(by: pending.count)
         FloatingPointCounter(label: "manualbot_embed_seconds_total").increment(by: seconds)
@@ -237,17 +242,22 @@ public final class SemanticIndex: @unchecked Sendable {
         lock.withLock { state == .ready ? embedder : nil }
     }
 
-    /// The question's vector (cached by text), computed off the cooperative thread pool.
-    public func queryVector(_ question: String) async throws -> [Float]? {
+    /// The question's vector and, when the model makes them, its token states (one pass, cached
+    /// by text), computed off the cooperative thread pool.
+    public func queryEmbedding(_ question: String) async throws -> QueryEmbedding? {
         guard let embedder = activeEmbedder else { return nil }
         let cache = queryCache
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { [self] in
                 continuation.resume(with: Result {
-                    try cache.vector(for: question) {
+                    try cache.embedding(for: question) {
                         let threads = beginQuestion()
                         defer { endQuestion() }
-                        return try embedder.embed([question], as: .query, threads: threads)[0]
+                        if embedder.makesTokenStates {
+                            let embedded = try embedder.embedWithTokens([question], as: .query, threads: threads)[0]
+                            return QueryEmbedding(vector: embedded.vector, tokens: embedded.tokens)
+                        }
+                        return QueryEmbedding(vector: try embedder.embed([question], as: .query, threads: threads)[0], tokens: nil)
                     }
                 })
             }

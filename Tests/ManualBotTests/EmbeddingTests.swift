@@ -27,10 +27,15 @@ final class CountingEmbedder: TextEmbedder, @unchecked Sendable {
     init(_ inner: any TextEmbedder) { self.inner = inner }
     var modelID: String { inner.modelID }
     var dimension: Int { inner.dimension }
+    var makesTokenStates: Bool { inner.makesTokenStates }
     var count: Int { lock.withLock { embedded } }
     func embed(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [[Float]] {
         lock.withLock { embedded += texts.count }
         return try inner.embed(texts, as: role, threads: threads)
+    }
+    func embedWithTokens(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [(vector: [Float], tokens: TokenStates)] {
+        lock.withLock { embedded += texts.count }
+        return try inner.embedWithTokens(texts, as: role, threads: threads)
     }
 }
 
@@ -52,7 +57,7 @@ struct EmbeddingTests {
 
     @Test func bindingGivesUnitVectorsThatKnowParaphrases() throws {
         #expect(engine.dimension == 384)
-        #expect(engine.modelID.hasPrefix("multilingual-e5-small-q4:"))
+        #expect(engine.modelID.hasPrefix("multilingual-e5-small-q4+tokens:"))
         // What shared artifacts are named by before the engine loads is what the engine reports.
         let identity = try #require(E5Embedder.identity(ofModelAt: E5Embedder.defaultModelPath))
         #expect(identity.id == engine.modelID && identity.dimension == engine.dimension)
