@@ -53,10 +53,12 @@ public func makeService(settings: Settings) throws -> ManualService {
         }
         bucket = ingestor
     }
+    var fusion = FusionParameters()
+    fusion.rerankDepth = settings.rerankDepth
     let offReason = settings.embeddings == false ? "EMBEDDINGS=off" : "no embedding model at \(settings.embedModelPath) (EMBED_MODEL_PATH)"
     return ManualService(index: index, extractor: extractor, manualsDirectory: settings.manualsDirectory,
                          composer: composer, bucket: bucket, maxUploadBytes: settings.maxUploadBytes,
-                         semantic: semantic, semanticOffReason: offReason, artifactPublisher: publisher, logger: logger)
+                         semantic: semantic, semanticOffReason: offReason, fusion: fusion, artifactPublisher: publisher, logger: logger)
 }
 
 public func buildApplication(

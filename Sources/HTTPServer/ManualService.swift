@@ -21,6 +21,8 @@ public final class ManualService: Sendable {
     public let semantic: SemanticIndex?
     /// Why `semantic` is nil (for health).
     let semanticOffReason: String
+    /// How hybrid search fuses and re-orders (RERANK_DEPTH).
+    let fusion: FusionParameters
     /// Publishes what this replica computed for the others (with a bucket and S3_ARTIFACTS on).
     public let artifactPublisher: ArtifactPublisher?
     let state = IngestState()
@@ -28,12 +30,13 @@ public final class ManualService: Sendable {
 
     public init(index: ManualIndex, extractor: any DocumentExtractor, manualsDirectory: String,
                 composer: AnswerComposer? = nil, bucket: BucketIngestor? = nil, maxUploadBytes: Int = 50 << 20,
-                semantic: SemanticIndex? = nil, semanticOffReason: String = "EMBEDDINGS=off",
+                semantic: SemanticIndex? = nil, semanticOffReason: String = "EMBEDDINGS=off", fusion: FusionParameters = FusionParameters(),
                 artifactPublisher: ArtifactPublisher? = nil, logger: Logger = Logger(label: "manualbot")) {
         self.index = index
         self.artifactPublisher = artifactPublisher
         self.semantic = semantic
         self.semanticOffReason = semanticOffReason
+        self.fusion = fusion
         self.ingestor = FolderIngestor(index: index, extractor: extractor)
         self.composer = composer ?? AnswerComposer(extractive: ExtractiveAnswer(), model: nil, logger: logger)
         self.manualsDirectory = manualsDirectory
@@ -44,7 +47,11 @@ public final class ManualService: Sendable {
     /// What chat answers from: hybrid (lexical + dense) when semantic search is on and has vectors,
     /// else lexical.
     public func find(_ question: String, limit: Int) async throws -> SearchResult {
-        if let semantic { return try await HybridSearch(semantic: semantic).find(question, limit: limit) }
+        if let semantic {
+            var search = HybridSearch(semantic: semantic)
+            search.fusion = fusion
+            return try await search.find(question, limit: limit)
+        }
         return try await index.find(question, limit: limit)
     }
 

@@ -66,6 +66,8 @@ public struct Settings: Sendable {
     public var embedThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// How embedding yields to requests (EMBED_PRIORITY: idle = SCHED_IDLE, low = nice 19).
     public var embedPriority = SemanticIndex.Priority.idle
+    /// Fused pages re-ordered by late interaction (RERANK_DEPTH; 0 keeps the fused order).
+    public var rerankDepth = FusionParameters().rerankDepth
     /// Where S3 credentials come from; nil: the default chain over the process environment.
     public var s3Credentials: (any CredentialProvider)? = nil
 
@@ -165,6 +167,7 @@ public struct Settings: Sendable {
         if let path = environment["EMBED_MODEL_PATH"], !path.isEmpty { settings.embedModelPath = path }
         if let path = environment["EMBED_ENGINE_PATH"], !path.isEmpty { settings.embedEnginePath = path }
         if let value = try integer("EMBED_THREADS", 1...256) { settings.embedThreads = value }
+        if let value = try integer("RERANK_DEPTH", 0...50) { settings.rerankDepth = value }
         if let raw = environment["EMBED_PRIORITY"], !raw.isEmpty {
             guard let priority = SemanticIndex.Priority(rawValue: raw.lowercased()) else {
                 throw SettingsError(message: "EMBED_PRIORITY must be idle or low, got \"\(raw)\"")

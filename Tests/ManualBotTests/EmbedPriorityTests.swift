@@ -11,8 +11,10 @@ struct EmbedPriorityTests {
         #expect(defaults.embedPriority == .idle)
         // One core is left to requests, and there is always one embedding thread.
         #expect(defaults.embedThreads == max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
-        let settings = try Settings.fromEnvironment(["EMBEDDINGS": "on", "EMBED_THREADS": "1", "EMBED_PRIORITY": "LOW"])
+        let settings = try Settings.fromEnvironment(["EMBEDDINGS": "on", "EMBED_THREADS": "1", "EMBED_PRIORITY": "LOW", "RERANK_DEPTH": "0"])
         #expect(settings.embeddings == true && settings.embedThreads == 1 && settings.embedPriority == .low)
+        #expect(settings.rerankDepth == 0 && defaults.rerankDepth == 10)
+        #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["RERANK_DEPTH": "-1"]) }
         let error = #expect(throws: SettingsError.self) { try Settings.fromEnvironment(["EMBED_PRIORITY": "realtime"]) }
         #expect(error?.message.contains("EMBED_PRIORITY") == true)
     }
