@@ -86,46 +86,48 @@ public final class E5Embedder: TextEmbedder, @unchecked Sendable {
 
     public func embed(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
-        setThreads(Int32(max(1, threads)))
-        let cStrings = texts.map { strdup($0) }
-        defer { cStrings.forEach { Glibc.free($0) } }
-        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
         var output = [Float](repeating: 0, count: texts.count * dimension)
-        let status = pointers.withUnsafeMutableBufferPointer { list in
+        try call(texts, threads: threads) { list in
             output.withUnsafeMutableBufferPointer { out in
-                embedBatch(model, list.baseAddress!, Int32(texts.count), role == .query ? 1 : 0, out.baseAddress!)
+                embedBatch(model, list, Int32(texts.count), role == .query ? 1 : 0, out.baseAddress!)
             }
         }
-        guard status == 0 else { throw EmbeddingError("the embedding engine failed (status \(status))") }
         return (0..<texts.count).map { Array(output[$0 * dimension..<($0 + 1) * dimension]) }
     }
 
     public func embedWithTokens(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [(vector: [Float], tokens: TokenStates)] {
         guard let embedTokens else { throw EmbeddingError("embedding engine makes no token states (e5_embed_batch_tokens)") }
         guard !texts.isEmpty else { return [] }
-        setThreads(Int32(max(1, threads)))
-        let cStrings = texts.map { strdup($0) }
-        defer { cStrings.forEach { Glibc.free($0) } }
-        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
         let perText = Self.maxTokens * dimension
         var vectors = [Float](repeating: 0, count: texts.count * dimension)
         var states = [Float](repeating: 0, count: texts.count * perText)
         var counts = [Int32](repeating: 0, count: texts.count)
-        let status = pointers.withUnsafeMutableBufferPointer { list in
+        try call(texts, threads: threads) { list in
             vectors.withUnsafeMutableBufferPointer { v in
                 states.withUnsafeMutableBufferPointer { t in
                     counts.withUnsafeMutableBufferPointer { c in
-                        embedTokens(model, list.baseAddress!, Int32(texts.count), role == .query ? 1 : 0,
+                        embedTokens(model, list, Int32(texts.count), role == .query ? 1 : 0,
                                     v.baseAddress!, t.baseAddress!, c.baseAddress!, Int32(Self.maxTokens))
                     }
                 }
             }
         }
-        guard status == 0 else { throw EmbeddingError("the embedding engine failed (status \(status))") }
         return (0..<texts.count).map { i in
             let rows = Array(states[i * perText..<i * perText + Int(counts[i]) * dimension])
             return (Array(vectors[i * dimension..<(i + 1) * dimension]), TokenStates(normalizing: rows, dimension: dimension))
         }
+    }
+
+    /// Runs one engine call on `threads` threads with `texts` as C strings; a non-zero status
+    /// is an error.
+    private func call(_ texts: [String], threads: Int,
+                      _ engine: (UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Int32) throws {
+        setThreads(Int32(max(1, threads)))
+        let cStrings = texts.map { strdup($0) }
+        defer { cStrings.forEach { Glibc.free($0) } }
+        var pointers = cStrings.map { UnsafePointer<CChar>($0) }
+        let status = pointers.withUnsafeMutableBufferPointer { engine($0.baseAddress!) }
+        guard status == 0 else { throw EmbeddingError("the embedding engine failed (status \(status))") }
     }
 
     /// Opens the engine library. How OpenMP's workers wait is set first (see `init`).

@@ -26,6 +26,13 @@ extension TextEmbedder {
     public func embedWithTokens(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [(vector: [Float], tokens: TokenStates)] {
         throw EmbeddingError("\(modelID) makes no token states")
     }
+
+    /// Vectors, each with its token states when the model makes them (one pass), else nil.
+    public func embedding(_ texts: [String], as role: EmbeddingRole, threads: Int) throws -> [(vector: [Float], tokens: TokenStates?)] {
+        makesTokenStates
+            ? try embedWithTokens(texts, as: role, threads: threads).map { ($0.vector, $0.tokens) }
+            : try embed(texts, as: role, threads: threads).map { ($0, nil) }
+    }
 }
 
 public struct EmbeddingError: Error, CustomStringConvertible, Sendable {

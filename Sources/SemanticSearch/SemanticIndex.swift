@@ -203,10 +203,7 @@ public final class SemanticIndex: @unchecked Sendable {
         let pending = try index.pendingPassages(model: embedder.modelID, limit: batchSize)
         guard !pending.isEmpty else { return 0 }
         let started = ContinuousClock.now
-        let texts = pending.map(\.text)
-        let embedded: [(vector: [Float], tokens: TokenStates?)] = embedder.makesTokenStates
-            ? try embedder.embedWithTokens(texts, as: .passage, threads: threads).map { ($0.vector, $0.tokens) }
-            : try embedder.embed(texts, as: .passage, threads: threads).map { ($0, nil) }
+        let embedded = try embedder.embedding(pending.map(\.text), as: .passage, threads: threads)
         try index.storeVectors(model: embedder.modelID, zip(pending, embedded).map {
             ($0.textHash, VectorMath.encode($1.vector), $1.tokens?.encoded())
         })
@@ -253,11 +250,8 @@ public final class SemanticIndex: @unchecked Sendable {
                     try cache.embedding(for: question) {
                         let threads = beginQuestion()
                         defer { endQuestion() }
-                        if embedder.makesTokenStates {
-                            let embedded = try embedder.embedWithTokens([question], as: .query, threads: threads)[0]
-                            return QueryEmbedding(vector: embedded.vector, tokens: embedded.tokens)
-                        }
-                        return QueryEmbedding(vector: try embedder.embed([question], as: .query, threads: threads)[0], tokens: nil)
+                        let embedded = try embedder.embedding([question], as: .query, threads: threads)[0]
+                        return QueryEmbedding(vector: embedded.vector, tokens: embedded.tokens)
                     }
                 })
             }
