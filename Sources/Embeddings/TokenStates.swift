@@ -4,8 +4,6 @@
 // values, 386 bytes at 384 dimensions, a quarter of Float32. Int8 moved no ranking on the dev
 // sets (README, "Late interaction").
 
-import Foundation
-
 public struct TokenStates: Sendable, Equatable {
     public let dimension: Int
     /// Row-major, `count` × `dimension`, each row of unit length.
@@ -49,16 +47,14 @@ public struct TokenStates: Sendable, Equatable {
         return bytes
     }
 
-    /// Reads `encoded()` bytes (as stored: Data, or [UInt8]), without copying them first; nil
-    /// when their length does not fit `dimension`.
-    public init?(encoded bytes: some ContiguousBytes, dimension: Int) {
+    /// Reads `encoded()` bytes; nil when their length does not fit `dimension`.
+    public init?(encoded bytes: [UInt8], dimension: Int) {
         let stride = Self.bytesPerToken(dimension: dimension)
-        let count = bytes.withUnsafeBytes { $0.count }
-        guard dimension > 0, count % stride == 0 else { return nil }
-        var values = [Float](repeating: 0, count: count / stride * dimension)
-        bytes.withUnsafeBytes { raw in
+        guard dimension > 0, bytes.count % stride == 0 else { return nil }
+        var values = [Float](repeating: 0, count: bytes.count / stride * dimension)
+        bytes.withUnsafeBufferPointer { raw in
             values.withUnsafeMutableBufferPointer { out in
-                for token in 0..<count / stride {
+                for token in 0..<bytes.count / stride {
                     let base = token * stride
                     let scale = Float(Float16(bitPattern: UInt16(raw[base]) | UInt16(raw[base + 1]) << 8))
                     for k in 0..<dimension { out[token * dimension + k] = Float(Int8(bitPattern: raw[base + 2 + k])) * scale }

@@ -142,29 +142,21 @@ extension ManualIndex {
         }
     }
 
-    /// The windows (by text hash) of each page (by source and page) with a vector for `model`,
-    /// and the stored token states of each distinct one (a window whose vector came from a model
-    /// that makes none has no entry). Pages repeat windows (the CRM manuals repeat their Q/A
-    /// blocks), so each distinct window's states are read once.
-    public func tokenStates(model: String, pages: [PageRef]) async throws -> (windows: [PageRef: [String]], states: [String: Data]) {
-        guard !pages.isEmpty else { return ([:], [:]) }
+    /// The stored token states of every window of each page (by source and page), for `model`;
+    /// a window without them (its vector came from a model that makes none) is nil.
+    public func tokenStates(model: String, pages: [PageRef]) async throws -> [PageRef: [Data?]] {
+        guard !pages.isEmpty else { return [:] }
         return try await pool.read { db in
             let select = try db.cachedStatement(sql: """
-                SELECT p.text_hash FROM documents d JOIN chunks c ON c.document_id = d.id JOIN embed_passages p ON p.chunk_id = c.id
+                SELECT v.tokens FROM documents d JOIN chunks c ON c.document_id = d.id JOIN embed_passages p ON p.chunk_id = c.id
                 JOIN passage_vectors v ON v.text_hash = p.text_hash AND v.model = ?
                 WHERE d.source = ? AND c.page = ?
                 """)
-            let read = try db.cachedStatement(sql: "SELECT tokens FROM passage_vectors WHERE text_hash = ? AND model = ? AND tokens IS NOT NULL")
-            var windows: [PageRef: [String]] = [:]
-            var states: [String: Data] = [:]
+            var states: [PageRef: [Data?]] = [:]
             for page in pages {
-                let hashes = try String.fetchAll(select, arguments: [model, page.source, page.page])
-                windows[page] = hashes
-                for hash in hashes where states[hash] == nil {
-                    if let tokens = try Data.fetchOne(read, arguments: [hash, model]) { states[hash] = tokens }
-                }
+                states[page] = try Row.fetchAll(select, arguments: [model, page.source, page.page]).map { $0["tokens"] as Data? }
             }
-            return (windows, states)
+            return states
         }
     }
 

@@ -46,8 +46,13 @@ public struct HybridSearch: Sendable {
         guard let embedder = semantic.activeEmbedder, embedder.makesTokenStates else { return nil }
         let pages = fused.passages.prefix(fusion.rerankDepth).map { PageRef(source: $0.source, page: $0.page) }
         let stored = try await semantic.index.tokenStates(model: embedder.modelID, pages: pages)
-        let states = stored.states.compactMapValues { TokenStates(encoded: $0, dimension: embedder.dimension) }
-        return LateInteraction.pageScores(question, pages: pages.map { stored.windows[$0] ?? [] }, states: states)
+        var scores: [Float] = []
+        for page in pages {
+            let windows = (stored[page] ?? []).compactMap { $0.flatMap { TokenStates(encoded: [UInt8]($0), dimension: embedder.dimension) } }
+            guard !windows.isEmpty else { return nil }
+            scores.append(LateInteraction.pageScore(question, windows: windows))
+        }
+        return scores
     }
 
     /// What chat shows: up to `limit` (file, page) hits with text, and the terms searched for.

@@ -37,23 +37,9 @@ public enum LateInteraction {
         return best.reduce(0, +) / Float(question.count)
     }
 
-    /// Each page's MaxSim (its best window's; pages given as their windows' keys), each distinct
-    /// window scored once; nil when a page has no window in `states`.
-    public static func pageScores(_ question: TokenStates, pages: [[String]], states: [String: TokenStates]) -> [Float]? {
-        var scoreOf: [String: Float] = [:]
-        var scores: [Float] = []
-        for windows in pages {
-            var best: Float?
-            for key in windows {
-                guard let window = states[key] else { continue }
-                let score = scoreOf[key] ?? maxSim(question, window)
-                scoreOf[key] = score
-                best = max(best ?? 0, score)
-            }
-            guard let best else { return nil }
-            scores.append(best)
-        }
-        return scores
+    /// A page's MaxSim: its best window's.
+    public static func pageScore(_ question: TokenStates, windows: [TokenStates]) -> Float {
+        windows.reduce(0) { max($0, maxSim(question, $1)) }
     }
 
     /// `ranked` (fused pages, best first) with its first `pageScores.count` pages re-ordered by

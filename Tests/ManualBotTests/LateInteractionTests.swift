@@ -49,11 +49,7 @@ private func page(_ page: Int, score: Double) -> SearchHit {
         #expect(LateInteraction.maxSim(question, states([x, y, z])) == 1)
         #expect(LateInteraction.maxSim(question, states([x, z])) == 0.5)   // y finds nothing
         #expect(LateInteraction.maxSim(question, states([z])) == 0)
-        // A page scores its best window; a window shared by pages counts for each; a page with
-        // no stored window has no score.
-        let windows = ["z": states([z]), "xz": states([x, z])]
-        #expect(LateInteraction.pageScores(question, pages: [["z", "xz"], ["xz"], ["z"]], states: windows) == [0.5, 0.5, 0])
-        #expect(LateInteraction.pageScores(question, pages: [["z"], ["missing"]], states: windows) == nil)
+        #expect(LateInteraction.pageScore(question, windows: [states([z]), states([x, z])]) == 0.5)
     }
 
     @Test func reorderMovesNearTiesAndLeavesTheRest() {
@@ -133,7 +129,7 @@ struct LateInteractionEngineTests {
         })
         let pages = [PageRef(source: source, page: 1)]
         let stored = try await manuals.index.tokenStates(model: engine.modelID, pages: pages)
-        #expect(stored.windows[pages[0]]?.isEmpty == false && stored.windows.values.joined().allSatisfy { stored.states[$0] != nil })
+        #expect(stored[pages[0]]?.isEmpty == false && stored.values.flatMap { $0 }.allSatisfy { $0 != nil })
         let hits = try await HybridSearch(semantic: semantic).find("화장실 물이 안 내려가요", limit: 2).hits
         #expect(hits.first?.fileName == "a.txt")
     }
