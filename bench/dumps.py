@@ -24,9 +24,10 @@ def pages(hits):
     return out
 
 
-def fuse(lexical, dense, a=0.3, b=0.5, T=0.04, depth=80):
+def fuse(lexical, dense, a=0.3, b=0.5, T=0.04, depth=80, with_scores=False):
     """Pages scored share × BM25 / best BM25 + (1 − share) × exp((cosine − best) / T), share =
-    min(1, a + b × the best passage's coverage): HybridRanker.fuse."""
+    min(1, a + b × the best passage's coverage): HybridRanker.fuse. With `with_scores`,
+    (page, score) pairs."""
     lex, den = pages(lexical), pages(dense)[:depth]
     share = min(1.0, a + b * (lexical[0]['coverage'] if lexical else 0))
     score, meta = {}, {}
@@ -35,4 +36,5 @@ def fuse(lexical, dense, a=0.3, b=0.5, T=0.04, depth=80):
     for c in den:
         k = (c['file'], c['page']); meta.setdefault(k, c)
         score[k] = score.get(k, 0) + (1 - share) * math.exp((c['cosine'] - den[0]['cosine']) / T)
-    return [meta[k] for k, _ in sorted(score.items(), key=lambda t: -t[1])]
+    ranked = sorted(score.items(), key=lambda t: -t[1])
+    return [(meta[k], v) for k, v in ranked] if with_scores else [meta[k] for k, _ in ranked]
