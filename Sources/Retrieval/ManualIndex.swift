@@ -75,9 +75,6 @@ public final class ManualIndex: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Reads map the file instead of a pread per page: a chat reads ~2 MB of token states
-            // (late interaction), ~600 pages of overflow chains.
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
