@@ -65,12 +65,15 @@ let package = Package(
             name: "Embeddings",
             dependencies: ["CCrypto"]
         ),
+        // Late interaction's MaxSim kernel in C, for AVX2 + FMA (checked at run time).
+        .target(name: "CMaxSim"),
         // Semantic and hybrid search over the index: background embedding, dense index, fusion.
         .target(
             name: "SemanticSearch",
             dependencies: [
                 "Retrieval",
                 "Embeddings",
+                "CMaxSim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -129,6 +132,7 @@ let package = Package(
                 "Retrieval",
                 "SemanticSearch",
                 "Embeddings",
+                "CMaxSim",
                 "PDFIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

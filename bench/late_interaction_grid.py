@@ -59,7 +59,7 @@ for name, page, h in con.execute('''SELECT d.file_name, c.page, p.text_hash FROM
 
 
 def page_score(question, page):
-    """The page's best window's MaxSim (LateInteraction.pageScore)."""
+    """The page's best window's MaxSim (HybridSearch.lateScores)."""
     return max([0.0] + [float((question @ states[h].T).max(1).mean()) for h in windows[page] if h in states])
 
 

@@ -142,21 +142,26 @@ extension ManualIndex {
         }
     }
 
-    /// The stored token states of every window of each page (by source and page), for `model`;
-    /// a window without them (its vector came from a model that makes none) is nil.
-    public func tokenStates(model: String, pages: [PageRef]) async throws -> [PageRef: [Data?]] {
-        guard !pages.isEmpty else { return [:] }
+    /// `score` of the stored token states of each of `textHashes` for `model`, by hash, in one
+    /// statement; a hash without them (unknown, or its vector came from a model that makes none)
+    /// or that `score` rejects is absent. `score` sees the bytes where SQLite holds them, valid
+    /// only during its call: a chat reads ~2 MB of them (late interaction), copying each once
+    /// more cost as much as scoring it.
+    public func scoreTokenStates(model: String, textHashes: Set<String>,
+                                 _ score: @escaping @Sendable (Data) -> Float?) async throws -> [String: Float] {
+        guard !textHashes.isEmpty else { return [:] }
+        let hashes = Array(textHashes)
         return try await pool.read { db in
-            let select = try db.cachedStatement(sql: """
-                SELECT v.tokens FROM documents d JOIN chunks c ON c.document_id = d.id JOIN embed_passages p ON p.chunk_id = c.id
-                JOIN passage_vectors v ON v.text_hash = p.text_hash AND v.model = ?
-                WHERE d.source = ? AND c.page = ?
-                """)
-            var states: [PageRef: [Data?]] = [:]
-            for page in pages {
-                states[page] = try Row.fetchAll(select, arguments: [model, page.source, page.page]).map { $0["tokens"] as Data? }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT text_hash, tokens FROM passage_vectors
+                WHERE model = ? AND tokens IS NOT NULL AND text_hash IN (\(hashes.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments([model] + hashes))
+            var scores: [String: Float] = [:]
+            while let row = try rows.next() {
+                let hash: String = row["text_hash"]
+                if let value = try row.withUnsafeData(named: "tokens", { $0.flatMap(score) }) { scores[hash] = value }
             }
-            return states
+            return scores
         }
     }
 

@@ -28,6 +28,10 @@ public struct DenseIndex: Sendable {
     let matrix: [Float]
     /// Each window with a vector: the row of its vector, and its chunk.
     let chunks: [(row: Int32, hit: DenseHit)]
+    /// The text hash of each row (what its stored vector and token states are keyed by).
+    let rowHashes: [String]
+    /// The distinct rows of each page's windows, in window order.
+    let pageRows: [PageRef: [Int32]]
 
     public var windowCount: Int { chunks.count }
 
@@ -36,18 +40,31 @@ public struct DenseIndex: Sendable {
         var rowOf: [String: Int32] = [:]
         var matrix: [Float] = []
         var chunks: [(row: Int32, hit: DenseHit)] = []
+        var rowHashes: [String] = []
+        var pageRows: [PageRef: [Int32]] = [:]
         for stored in rows where stored.vector.count == dimension * 2 {
             let row = rowOf[stored.textHash] ?? {
                 let next = Int32(rowOf.count)
                 rowOf[stored.textHash] = next
+                rowHashes.append(stored.textHash)
                 matrix.append(contentsOf: VectorMath.decode(stored.vector))
                 return next
             }()
+            let page = PageRef(source: stored.source, page: stored.page)
+            if pageRows[page]?.contains(row) != true { pageRows[page, default: []].append(row) }
             chunks.append((row, DenseHit(chunkID: stored.chunkID, fileName: stored.fileName, source: stored.source,
                                          page: stored.page, isQuestionBlock: stored.isQuestionBlock, cosine: 0)))
         }
         self.matrix = matrix
         self.chunks = chunks
+        self.rowHashes = rowHashes
+        self.pageRows = pageRows
+    }
+
+    /// The text hashes of `page`'s windows, each distinct text once (the CRM manuals repeat
+    /// their Q/A blocks from page to page); empty for a page with no vectors here.
+    public func windowHashes(onPage page: PageRef) -> [String] {
+        (pageRows[page] ?? []).map { rowHashes[Int($0)] }
     }
 
     /// The `limit` chunks nearest to `query` (a unit vector) by their best window, best first;

@@ -18,13 +18,13 @@ public struct HybridSearch: Sendable {
     /// Every candidate passage, best first, in `mode`.
     public func rank(_ question: String, mode: Mode = .hybrid) async throws -> RankedPassages {
         let lexical = try await semantic.index.rankPassages(question, options: options)
-        guard mode != .lexical, let (dense, query) = try await denseCandidates(question) else { return lexical }
+        guard mode != .lexical, let (index, dense, query) = try await denseCandidates(question) else { return lexical }
         if mode == .dense {
             let passages = dense.map(\.searchHit)
             return RankedPassages(passages: passages, refused: passages.isEmpty, terms: lexical.terms)
         }
         let fused = HybridRanker.fuse(lexical: lexical, dense: dense, parameters: fusion)
-        guard fusion.rerankDepth > 0, let tokens = query.tokens, let scores = try await lateScores(tokens, fused) else { return fused }
+        guard fusion.rerankDepth > 0, let tokens = query.tokens, let scores = try await lateScores(tokens, fused, dense: index) else { return fused }
         return LateInteraction.reorder(fused, pageScores: scores, weight: fusion.rerankWeight)
     }
 
@@ -33,24 +33,28 @@ public struct HybridSearch: Sendable {
         try await denseCandidates(question)?.hits
     }
 
-    private func denseCandidates(_ question: String) async throws -> (hits: [DenseHit], query: QueryEmbedding)? {
+    private func denseCandidates(_ question: String) async throws -> (index: DenseIndex, hits: [DenseHit], query: QueryEmbedding)? {
         guard let dense = try await semantic.denseIndex(), dense.windowCount > 0,
               let query = try await semantic.queryEmbedding(PIIMasker.strip(question)) else { return nil }
         // Several windows and chunks share a page: enough chunks for `denseDepth` pages.
-        return (dense.nearest(query.vector, limit: max(100, fusion.denseDepth * 5)), query)
+        return (dense, dense.nearest(query.vector, limit: max(100, fusion.denseDepth * 5)), query)
     }
 
-    /// MaxSim of the first `rerankDepth` fused pages, or nil when one of them has no stored
-    /// token states yet (its windows are being embedded again): then the fused order stands.
-    private func lateScores(_ question: TokenStates, _ fused: RankedPassages) async throws -> [Float]? {
+    /// MaxSim of the first `rerankDepth` fused pages (a page scores its best window), or nil
+    /// when one of them has no stored token states yet (its windows are being embedded again):
+    /// then the fused order stands. Pages share windows (the CRM manuals repeat their Q/A
+    /// blocks), so each distinct window is read and scored once, all in one statement.
+    private func lateScores(_ question: TokenStates, _ fused: RankedPassages, dense: DenseIndex) async throws -> [Float]? {
         guard let embedder = semantic.activeEmbedder, embedder.makesTokenStates else { return nil }
-        let pages = fused.passages.prefix(fusion.rerankDepth).map { PageRef(source: $0.source, page: $0.page) }
-        let stored = try await semantic.index.tokenStates(model: embedder.modelID, pages: pages)
+        let pages = fused.passages.prefix(fusion.rerankDepth).map { dense.windowHashes(onPage: PageRef(source: $0.source, page: $0.page)) }
+        let windowScores = try await semantic.index.scoreTokenStates(model: embedder.modelID, textHashes: Set(pages.joined())) {
+            LateInteraction.maxSim(question, encoded: $0)
+        }
         var scores: [Float] = []
-        for page in pages {
-            let windows = (stored[page] ?? []).compactMap { $0.flatMap { TokenStates(encoded: [UInt8]($0), dimension: embedder.dimension) } }
-            guard !windows.isEmpty else { return nil }
-            scores.append(LateInteraction.pageScore(question, windows: windows))
+        for windows in pages {
+            let known = windows.compactMap { windowScores[$0] }
+            guard !known.isEmpty else { return nil }
+            scores.append(known.reduce(0, max))
         }
         return scores
     }

@@ -7,39 +7,27 @@
 // topics on the page) does. Each page's fused score and MaxSim are standardised over the pages
 // re-ordered (z-scores), then added with MaxSim's weight: the fusion still decides, MaxSim moves
 // near ties. Depth and weight were set on the dev halves (README, "Late interaction").
+import CMaxSim
 import Embeddings
+import Foundation
 import Retrieval
 
 public enum LateInteraction {
-    /// Mean over the question's tokens of each one's best dot product with a token of `window`
-    /// (both unit rows: cosines); 0 when either has no tokens.
-    public static func maxSim(_ question: TokenStates, _ window: TokenStates) -> Float {
-        let dimension = question.dimension
-        guard dimension == window.dimension, dimension % 16 == 0, question.count > 0, window.count > 0 else { return 0 }
-        let lanes = dimension / 16
-        var best = [Float](repeating: -.infinity, count: question.count)
-        question.values.withUnsafeBufferPointer { q in
-            window.values.withUnsafeBufferPointer { w in
-                for row in 0..<window.count {
-                    let windowRow = UnsafeRawPointer(w.baseAddress! + row * dimension)
-                    for token in 0..<question.count {
-                        let questionRow = UnsafeRawPointer(q.baseAddress! + token * dimension)
-                        var sum = SIMD16<Float>()
-                        for lane in 0..<lanes {
-                            sum += windowRow.loadUnaligned(fromByteOffset: lane * 64, as: SIMD16<Float>.self)
-                                * questionRow.loadUnaligned(fromByteOffset: lane * 64, as: SIMD16<Float>.self)
-                        }
-                        best[token] = max(best[token], sum.sum())
-                    }
-                }
+    /// Mean over the question's tokens of each one's best dot product (both sides unit rows:
+    /// cosines) with a token of `window`, its stored token states (`TokenStates.encoded()`: per
+    /// token a Float16 scale, then Int8 values), read where they lie by CMaxSim's kernel
+    /// (AVX2 + FMA): decoding them to Float first cost more than the arithmetic. 0 when either
+    /// side has no tokens, nil when the bytes do not fit the question's dimension.
+    public static func maxSim(_ question: TokenStates, encoded window: Data) -> Float? {
+        let stride = TokenStates.bytesPerToken(dimension: question.dimension)
+        guard question.dimension > 0, window.count % stride == 0 else { return nil }
+        let score = question.values.withUnsafeBufferPointer { q in
+            window.withUnsafeBytes { w in
+                manualbot_maxsim_q8(q.baseAddress, Int32(question.count), w.bindMemory(to: UInt8.self).baseAddress,
+                                    Int32(window.count / stride), Int32(question.dimension))
             }
         }
-        return best.reduce(0, +) / Float(question.count)
-    }
-
-    /// A page's MaxSim: its best window's.
-    public static func pageScore(_ question: TokenStates, windows: [TokenStates]) -> Float {
-        windows.reduce(0) { max($0, maxSim(question, $1)) }
+        return score < 0 ? nil : score
     }
 
     /// `ranked` (fused pages, best first) with its first `pageScores.count` pages re-ordered by

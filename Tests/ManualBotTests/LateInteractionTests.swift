@@ -1,7 +1,9 @@
 // Late interaction: token states from the engine (the same vector as `embed`, unit rows, a
-// paraphrase matched token by token), their Int8 storage, MaxSim, the re-ordering of fused pages,
-// token states stored with every vector, and an index embedded by an engine without them being
-// embedded again, once.
+// paraphrase matched token by token), their Int8 storage, MaxSim (the C kernel, both its paths,
+// against the decoded arithmetic), the dense index's windows per page, the re-ordering of fused
+// pages, token states stored with every vector and scored where they are stored, and an index
+// embedded by an engine without them being embedded again, once.
+import CMaxSim
 @testable import Embeddings
 import Foundation
 import GRDB
@@ -24,6 +26,17 @@ private func states(_ rows: [[Float]]) -> TokenStates {
     TokenStates(normalizing: rows.flatMap { $0 }, dimension: rows[0].count)
 }
 
+private func stored(_ rows: [[Float]]) -> Data { Data(states(rows).encoded()) }
+
+/// MaxSim over the decoded Int8 states, written out: what the kernel must compute.
+private func referenceMaxSim(_ question: TokenStates, _ window: TokenStates) -> Float {
+    let d = question.dimension
+    let best = (0..<question.count).map { q in
+        (0..<window.count).map { w in (0..<d).reduce(Float(0)) { $0 + question.values[q * d + $1] * window.values[w * d + $1] } }.max()!
+    }
+    return best.reduce(0, +) / Float(question.count)
+}
+
 private func page(_ page: Int, score: Double) -> SearchHit {
     SearchHit(chunkID: Int64(page), fileName: "a.pdf", source: "a.pdf", page: page, text: "", isQuestionBlock: false,
               score: score, coverage: 0)
@@ -42,14 +55,48 @@ private func page(_ page: Int, score: Double) -> SearchHit {
         #expect(TokenStates(encoded: Array(bytes.dropLast()), dimension: 32) == nil)
     }
 
-    @Test func maxSimAveragesEachQuestionTokensBestMatch() {
+    @Test func maxSimAveragesEachQuestionTokensBestMatch() throws {
         let x: [Float] = [1] + [Float](repeating: 0, count: 15), y: [Float] = [0, 1] + [Float](repeating: 0, count: 14)
         let z: [Float] = [0, 0, 1] + [Float](repeating: 0, count: 13)
         let question = states([x, y])
-        #expect(LateInteraction.maxSim(question, states([x, y, z])) == 1)
-        #expect(LateInteraction.maxSim(question, states([x, z])) == 0.5)   // y finds nothing
-        #expect(LateInteraction.maxSim(question, states([z])) == 0)
-        #expect(LateInteraction.pageScore(question, windows: [states([z]), states([x, z])]) == 0.5)
+        // Int8 storage: 127 × a Float16 scale of 1/127 is 1 within a ten-thousandth.
+        #expect(abs(try #require(LateInteraction.maxSim(question, encoded: stored([x, y, z]))) - 1) < 1e-3)
+        #expect(abs(try #require(LateInteraction.maxSim(question, encoded: stored([x, z]))) - 0.5) < 1e-3)   // y finds nothing
+        #expect(LateInteraction.maxSim(question, encoded: stored([z])) == 0)
+        #expect(LateInteraction.maxSim(question, encoded: Data()) == 0)
+        #expect(LateInteraction.maxSim(question, encoded: stored([x]).dropLast()) == nil)
+    }
+
+    @Test func kernelComputesTheDecodedArithmeticOnBothPaths() throws {
+        var generator = SystemRandomNumberGenerator()
+        func random(_ count: Int) -> [[Float]] { (0..<count).map { _ in (0..<384).map { _ in Float.random(in: -1...1, using: &generator) } } }
+        // 13 question tokens: three groups of four and one left over, the kernel's two loops.
+        for (questionCount, windowCount) in [(13, 37), (4, 1), (1, 5)] {
+            let question = states(random(questionCount))
+            let window = states(random(windowCount))
+            let bytes = window.encoded()
+            let expected = referenceMaxSim(question, try #require(TokenStates(encoded: bytes, dimension: 384)))
+            let fast = try #require(LateInteraction.maxSim(question, encoded: Data(bytes)))
+            let portable = question.values.withUnsafeBufferPointer { q in
+                bytes.withUnsafeBufferPointer { w in
+                    manualbot_maxsim_q8_portable(q.baseAddress, Int32(questionCount), w.baseAddress, Int32(windowCount), 384)
+                }
+            }
+            #expect(abs(fast - expected) < 1e-5 && abs(portable - expected) < 1e-5, "\(questionCount)×\(windowCount): \(fast), \(portable), \(expected)")
+        }
+    }
+
+    @Test func denseIndexListsEachPagesWindowsOnce() {
+        func row(_ chunk: Int64, page: Int, hash: String, _ value: Float) -> StoredVectorRow {
+            StoredVectorRow(chunkID: chunk, fileName: "a.pdf", source: "a.pdf", page: page, isQuestionBlock: false, textHash: hash,
+                            vector: VectorMath.encode([value] + [Float](repeating: 0, count: 15)))
+        }
+        // Page 1 holds windows h1 and h2, page 2 repeats h2 twice (a Q/A block on every page).
+        let index = DenseIndex(rows: [row(1, page: 1, hash: "h1", 1), row(1, page: 1, hash: "h2", 0.5),
+                                      row(2, page: 2, hash: "h2", 0.5), row(3, page: 2, hash: "h2", 0.5)], dimension: 16)
+        #expect(index.windowHashes(onPage: PageRef(source: "a.pdf", page: 1)) == ["h1", "h2"])
+        #expect(index.windowHashes(onPage: PageRef(source: "a.pdf", page: 2)) == ["h2"])
+        #expect(index.windowHashes(onPage: PageRef(source: "a.pdf", page: 3)).isEmpty)
     }
 
     @Test func reorderMovesNearTiesAndLeavesTheRest() {
@@ -98,7 +145,9 @@ struct LateInteractionEngineTests {
         // A text longer than one window keeps its first window's tokens.
         #expect(embedded[2].tokens.count == E5Embedder.maxTokens)
         let question = try engine.embedWithTokens(["화장실 물 안 빠진다는 컴플 들어옴"], as: .query, threads: 2)[0].tokens
-        #expect(LateInteraction.maxSim(question, embedded[0].tokens) > LateInteraction.maxSim(question, embedded[1].tokens))
+        let bathroom = try #require(LateInteraction.maxSim(question, encoded: Data(embedded[0].tokens.encoded())))
+        let socket = try #require(LateInteraction.maxSim(question, encoded: Data(embedded[1].tokens.encoded())))
+        #expect(bathroom > socket)
     }
 
     @Test func everyVectorIsStoredWithItsTokenStatesAndOldVectorsAreEmbeddedAgainOnce() async throws {
@@ -123,13 +172,17 @@ struct LateInteractionEngineTests {
         try SemanticIndex(index: manuals.index, threads: 2).embedAll(with: again)
         #expect(again.count == 0)
 
-        // The hybrid search reads them back for the pages it re-orders.
+        // The hybrid search scores them where they are stored, for the pages it re-orders.
+        let dense = try #require(try await semantic.denseIndex())
         let source = try #require(try await manuals.index.pool.read { db in
             try String.fetchOne(db, sql: "SELECT source FROM documents WHERE file_name = 'a.txt'")
         })
-        let pages = [PageRef(source: source, page: 1)]
-        let stored = try await manuals.index.tokenStates(model: engine.modelID, pages: pages)
-        #expect(stored[pages[0]]?.isEmpty == false && stored.values.flatMap { $0 }.allSatisfy { $0 != nil })
+        let windows = dense.windowHashes(onPage: PageRef(source: source, page: 1))
+        #expect(!windows.isEmpty)
+        let scores = try await manuals.index.scoreTokenStates(model: engine.modelID, textHashes: Set(windows + ["unknown"])) {
+            Float($0.count)
+        }
+        #expect(Set(scores.keys) == Set(windows) && scores.values.allSatisfy { $0 > 0 })
         let hits = try await HybridSearch(semantic: semantic).find("화장실 물이 안 내려가요", limit: 2).hits
         #expect(hits.first?.fileName == "a.txt")
     }
