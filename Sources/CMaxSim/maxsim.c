@@ -94,7 +94,7 @@ typedef void (*kernel)(const float *, int, const uint8_t *, int, int, float *);
 
 static float mean_of_best(kernel run, const float *question, int question_count, const uint8_t *window,
                           int window_count, int dimension) {
-    if (dimension <= 0 || dimension % 8 != 0 || dimension > MAX_DIMENSION || question_count > MAX_QUESTION) return -1;
+    if (dimension <= 0 || dimension % 8 != 0 || dimension > MAX_DIMENSION || question_count > MAX_QUESTION) return NAN;
     if (question_count <= 0 || window_count <= 0) return 0;
     float best[MAX_QUESTION];
     for (int q = 0; q < question_count; q++) best[q] = -INFINITY;

@@ -27,7 +27,7 @@ public enum LateInteraction {
                                     Int32(window.count / stride), Int32(question.dimension))
             }
         }
-        return score < 0 ? nil : score
+        return score.isNaN ? nil : score
     }
 
     /// `ranked` (fused pages, best first) with its first `pageScores.count` pages re-ordered by

@@ -64,6 +64,9 @@ private func page(_ page: Int, score: Double) -> SearchHit {
         #expect(abs(try #require(LateInteraction.maxSim(question, encoded: stored([x, z]))) - 0.5) < 1e-3)   // y finds nothing
         #expect(LateInteraction.maxSim(question, encoded: stored([z])) == 0)
         #expect(LateInteraction.maxSim(question, encoded: Data()) == 0)
+        // Opposite tokens score −1: a negative score is a score, not the kernel's error (random
+        // rows below gave one half the time).
+        #expect(abs(try #require(LateInteraction.maxSim(states([x]), encoded: stored([x.map { -$0 }]))) + 1) < 1e-3)
         #expect(LateInteraction.maxSim(question, encoded: stored([x]).dropLast()) == nil)
     }
 

@@ -10,8 +10,8 @@
 /// Mean over the `question_count` question rows (`dimension` floats each, unit length) of each
 /// row's best dot product with a token of `window`: `window_count` tokens stored as
 /// TokenStates.encoded() writes them (a little-endian Float16 scale, then `dimension` Int8
-/// values). 0 when either side has no tokens; -1 when `dimension` is not a positive multiple
-/// of 8 or over 4,096, or `question_count` is over 1,024.
+/// values). 0 when either side has no tokens; NaN when `dimension` is not a positive multiple
+/// of 8 or over 4,096, or `question_count` is over 1,024 (a score itself can be negative).
 float manualbot_maxsim_q8(const float *question, int question_count,
                           const uint8_t *window, int window_count, int dimension);
 
