@@ -1,8 +1,10 @@
 """What the bench scripts share about `manualbot eval --dump-candidates` dumps: reading them,
 matching a candidate to a query's labels, MRR@k, page-level dedup, and HybridRanker's score
-fusion (method score) with the service's parameters as defaults."""
+fusion (method score) with the service's parameters as defaults, and an eval index's page texts."""
 import json
 import math
+import sqlite3
+from collections import defaultdict
 
 
 def load(path): return [json.loads(line) for line in open(path)]
@@ -38,3 +40,12 @@ def fuse(lexical, dense, a=0.3, b=0.5, T=0.04, depth=80, with_scores=False):
         score[k] = score.get(k, 0) + (1 - share) * math.exp((c['cosine'] - den[0]['cosine']) / T)
     ranked = sorted(score.items(), key=lambda t: -t[1])
     return [(meta[k], v) for k, v in ranked] if with_scores else [meta[k] for k, _ in ranked]
+
+
+def page_texts(db):
+    """(file, page) → the page's chunks, in order, from an eval index (DIR/standard-500-100.sqlite)."""
+    texts = defaultdict(str)
+    for f, p, t in sqlite3.connect(db).execute(
+            'SELECT d.file_name, c.page, c.text FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id'):
+        texts[(f, p)] += t + '\n'
+    return texts

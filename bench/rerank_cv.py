@@ -18,15 +18,7 @@ import json, math, os, re, sqlite3, sys
 from collections import defaultdict
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dumps import match, pages
-
-
-def page_texts(db):
-    texts = defaultdict(str)
-    for f, p, t in sqlite3.connect(db).execute(
-            'SELECT d.file_name, c.page, c.text FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id'):
-        texts[(f, p)] += t + '\n'
-    return texts
+from dumps import match, page_texts, pages
 
 
 def bigrams(s):
